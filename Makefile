@@ -18,7 +18,7 @@ SCENARIOS ?= harness
 STAGE := tests/stage.sh
 
 .PHONY: help test lab lab-down lint unit molecule molecule-all images standin bench clean \
-	venv docker collections prerequisites
+	venv docker collections prerequisites host-tools
 
 help:
 	@echo "make lab                the main job: a lab host through the PeerTube lifecycle"
@@ -46,7 +46,10 @@ collections: .cache/collections/ansible_collections/fedops/peertube
 docker:
 	tests/ensure-docker.sh
 
-prerequisites: venv collections docker
+host-tools:
+	tests/ensure-host-tools.sh
+
+prerequisites: venv collections docker host-tools
 	mkdir -p .cache/apt-archives/partial
 
 images: prerequisites
@@ -62,7 +65,7 @@ lint: venv collections
 	$(STAGE) ruff ruff check .
 	$(STAGE) sanity tests/sanity.sh
 
-unit: venv collections
+unit: venv collections host-tools
 	$(STAGE) unit tests/run-pytest.sh tests/unit
 
 molecule: prerequisites
