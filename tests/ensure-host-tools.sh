@@ -4,7 +4,7 @@
 # debootstrap (test images). Installed only when missing, so a prepared machine pays nothing.
 set -euo pipefail
 missing=()
-for pair in ffmpeg:ffmpeg zip:zip unzip:unzip gpg:gnupg debootstrap:debootstrap; do
+for pair in ffmpeg:ffmpeg zip:zip unzip:unzip gpg:gnupg curl:curl debootstrap:debootstrap; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
