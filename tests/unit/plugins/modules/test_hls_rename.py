@@ -1,0 +1,173 @@
+# Copyright: fedops.peertube contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""hls_rename module: argument handling, backend choice, check mode and failure reporting.
+
+The database is the in-memory fake of test_hls (the real PostgreSQL runs in molecule).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.fedops.peertube.plugins.module_utils import _hls
+from ansible_collections.fedops.peertube.plugins.modules import hls_rename
+
+# The fake database, the HLS tree seeder and the script imitation live in test_hls.py.
+_spec = importlib.util.spec_from_file_location(
+    "fedops_hls_test_helpers", os.path.join(os.path.dirname(__file__), "..", "module_utils", "test_hls.py")
+)
+_helpers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_helpers)
+FakeDb, run_script, seed = _helpers.FakeDb, _helpers.run_script, _helpers.seed
+
+
+class ExitJson(Exception):
+    pass
+
+
+class FailJson(Exception):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def _no_exit(monkeypatch):
+    def exit_json(self, **kwargs):
+        raise ExitJson(kwargs)
+
+    def fail_json(self, **kwargs):
+        raise FailJson(kwargs)
+
+    monkeypatch.setattr(hls_rename.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(hls_rename.AnsibleModule, "fail_json", fail_json)
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    db = FakeDb()
+    db.close = lambda: None
+    monkeypatch.setattr(hls_rename, "open_db", lambda module: db)
+    hls_dir = tmp_path / "hls"
+    hls_dir.mkdir()
+    (tmp_path / "backup").mkdir()
+    return db, str(hls_dir), str(tmp_path / "backup" / "m.jsonl")
+
+
+def run(args, check=False):
+    args = dict(args)
+    if check:
+        args["_ansible_check_mode"] = True
+    with patch_module_args(args), pytest.raises((ExitJson, FailJson)) as info:
+        hls_rename.main()
+    return info.type is FailJson, info.value.args[0]
+
+
+def test_manifest_required_for_plan():
+    failed, result = run({"mode": "plan"})
+    assert failed and "manifest" in result["msg"]
+
+
+def test_plan_check_mode_reports_counts_only(env):
+    db, hls_dir, manifest = env
+    for i in (1, 2):
+        seed(db, hls_dir, i)
+    failed, result = run({"mode": "plan", "manifest": manifest, "hls_dir": hls_dir}, check=True)
+    assert not failed
+    assert result["pending_videos"] == 2 and result["files"] == 12 and result["changed"] is False
+    assert result["manifest"] == manifest and not os.path.exists(manifest)
+    assert result["check_mode"] is True
+    # counts and samples only: no per-file list in the output
+    assert all(not isinstance(v, list) or len(v) <= 5 for v in result.values())
+
+
+def test_full_cycle_through_the_module(env):
+    db, hls_dir, manifest = env
+    row = seed(db, hls_dir, 1)
+    args = {"manifest": manifest, "hls_dir": hls_dir}
+    failed, result = run(dict(args, mode="plan"))
+    assert not failed and result["changed"] is True and os.path.exists(manifest)
+    failed, result = run(dict(args, mode="verify"))
+    assert failed and result["pending_videos"] == 1
+    run_script(db, hls_dir)
+    failed, result = run(dict(args, mode="complete"))
+    assert not failed and result["renamed"] == 1
+    failed, result = run(dict(args, mode="verify"))
+    assert not failed and result["problems"] == 0 and result["changed"] is False
+    failed, result = run({"mode": "reverse", "manifest": manifest})  # hls_dir from the manifest
+    assert not failed and result["restored_videos"] == 1 and result["db_rows_restored"] == 1
+    assert row.playlist_filename == "master.m3u8"
+    failed, result = run({"mode": "reverse", "manifest": manifest})
+    assert not failed and result["changed"] is False
+
+
+def test_reverse_fails_when_files_are_lost(env):
+    db, hls_dir, manifest = env
+    row = seed(db, hls_dir, 1)
+    _hls.plan(db, hls_dir, manifest)
+    run_script(db, hls_dir)
+    _hls.complete(db, hls_dir, manifest)
+    os.unlink(os.path.join(hls_dir, row.uuid, row.uuid + "-240.m3u8"))
+    failed, result = run({"mode": "reverse", "manifest": manifest})
+    assert failed and result["incomplete_videos"] == 1
+
+
+def test_verify_can_report_without_failing(env):
+    db, hls_dir, manifest = env
+    seed(db, hls_dir, 1)
+    failed, result = run({"mode": "verify", "hls_dir": hls_dir, "fail_on_problems": False})
+    assert not failed and result["problems"] == 1
+
+
+def test_backend_choice(monkeypatch):
+    seen = {}
+
+    class Module(object):
+        def __init__(self, **params):
+            base = {
+                "login_host": "",
+                "login_port": 5432,
+                "login_db": "peertube_prod",
+                "login_user": "peertube",
+                "login_password": "",
+                "login_unix_user": "postgres",
+                "db_backend": "auto",
+            }
+            base.update(params)
+            self.params = base
+
+        def get_bin_path(self, name, required=False):
+            return "/usr/bin/" + name
+
+    def psql_db(argv, env=None):
+        seen["argv"], seen["env"] = argv, env
+        return "psql"
+
+    monkeypatch.setattr(hls_rename._hls, "PsqlDb", psql_db)
+    monkeypatch.setattr(hls_rename, "psycopg2", None)
+    monkeypatch.setattr(hls_rename.os, "geteuid", lambda: 0)
+    # no psycopg2, no password: peer authentication as postgres
+    assert hls_rename.open_db(Module()) == "psql"
+    assert seen["argv"][:4] == ["/usr/bin/runuser", "-u", "postgres", "--"]
+    # a password goes through the environment, never argv
+    hls_rename.open_db(Module(login_host="127.0.0.1", login_password="s3cret"))
+    assert "s3cret" not in " ".join(seen["argv"]) and seen["env"]["PGPASSWORD"] == "s3cret"
+    assert "-h" in seen["argv"] and "runuser" not in seen["argv"][0]
+
+
+def test_complete_with_verify_in_one_call(env):
+    db, hls_dir, manifest = env
+    row = seed(db, hls_dir, 1)
+    args = {"manifest": manifest, "hls_dir": hls_dir}
+    run(dict(args, mode="plan"))
+    run_script(db, hls_dir)
+    failed, result = run(dict(args, mode="complete", verify=True))
+    assert not failed and result["renamed"] == 1
+    assert result["verification"]["problems"] == 0 and result["verification"]["videos"] == 1
+    os.unlink(os.path.join(hls_dir, row.uuid, row.playlist_filename))
+    failed, result = run(dict(args, mode="complete", verify=True))
+    assert failed and result["verification"]["problems"] == 1
+    failed, result = run(dict(args, mode="complete", verify=True, fail_on_problems=False))
+    assert not failed and result["verification"]["problems"] == 1
