@@ -14,7 +14,7 @@ export ANSIBLE_FORCE_COLOR := false
 export PY_COLORS := 0
 
 # Every scenario `make test` runs, in order (fixture producers first).
-SCENARIOS ?= harness standin
+SCENARIOS ?= harness standin install modules hls_migration docker_switch
 STAGE := tests/stage.sh
 
 .PHONY: help test lab lab-down lint unit molecule molecule-all images standin bench clean \
@@ -98,4 +98,5 @@ bench: prerequisites
 clean:
 	-tests/lab/lab.sh down
 	-for s in $$(ls molecule); do molecule destroy -s $$s >/dev/null 2>&1; done
+	-docker volume rm -f fedops-molecule-docker-switch-lib >/dev/null
 	rm -rf .cache .pytest_cache .ruff_cache fedops-peertube-*.tar.gz
