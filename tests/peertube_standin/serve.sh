@@ -25,9 +25,16 @@ running() {
 case "${1:-}" in
     start)
         mkdir -p "$ROOT" "$(dirname "$PIDFILE")"
-        if running && curl -fsS -o /dev/null "$(url)/"; then
+        # The served tree names itself, so a server left by another checkout on the same port
+        # (other archives, another signing key) is noticed instead of silently used.
+        echo "$ROOT" > "$ROOT/.serve-root"
+        served=$(curl -fsS "$(url)/.serve-root" 2>/dev/null || true)
+        if [ "$served" = "$ROOT" ]; then
             url
             exit 0
+        elif [ -n "$served" ]; then
+            echo "serve.sh: $(url) already serves $served; stop it (its serve.sh stop) first" >&2
+            exit 1
         fi
         setsid python3 -m http.server "$PORT" --bind "$(bridge_ip)" --directory "$ROOT" \
             >"$LOGFILE" 2>&1 < /dev/null &
