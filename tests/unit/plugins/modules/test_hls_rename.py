@@ -12,6 +12,7 @@ import os
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
+from module_harness import ExitJson, FailJson
 
 from ansible_collections.fedops.peertube.plugins.module_utils import _hls
 from ansible_collections.fedops.peertube.plugins.modules import hls_rename
@@ -23,26 +24,6 @@ _spec = importlib.util.spec_from_file_location(
 _helpers = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_helpers)
 FakeDb, run_script, seed = _helpers.FakeDb, _helpers.run_script, _helpers.seed
-
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
-@pytest.fixture(autouse=True)
-def _no_exit(monkeypatch):
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    def fail_json(self, **kwargs):
-        raise FailJson(kwargs)
-
-    monkeypatch.setattr(hls_rename.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(hls_rename.AnsibleModule, "fail_json", fail_json)
 
 
 @pytest.fixture

@@ -9,28 +9,9 @@ import os
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
+from module_harness import ExitJson, FailJson
 
 from ansible_collections.fedops.peertube.plugins.modules import instance_info
-
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
-@pytest.fixture(autouse=True)
-def _no_exit(monkeypatch):
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    def fail_json(self, **kwargs):
-        raise FailJson(kwargs)
-
-    monkeypatch.setattr(instance_info.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(instance_info.AnsibleModule, "fail_json", fail_json)
 
 
 def run(args, check=False):

@@ -14,6 +14,7 @@ import time
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
+from module_harness import ExitJson, FailJson
 from peertube_stub import Stub
 
 from ansible_collections.fedops.peertube.plugins.modules import live_check
@@ -21,26 +22,6 @@ from ansible_collections.fedops.peertube.plugins.modules import live_check
 HOST = "peertube.example.org"
 FFMPEG = shutil.which("ffmpeg")
 needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="the pusher tests run the host's real ffmpeg")
-
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
-@pytest.fixture(autouse=True)
-def _no_exit(monkeypatch):
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    def fail_json(self, **kwargs):
-        raise FailJson(kwargs)
-
-    monkeypatch.setattr(live_check.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(live_check.AnsibleModule, "fail_json", fail_json)
 
 
 def run(stub, check=False, **extra):
