@@ -16,6 +16,12 @@ if ! docker info >/dev/null 2>&1; then
   if command -v systemctl >/dev/null 2>&1 && [ "$(ps -o comm= -p 1)" = systemd ]; then
     systemctl start docker
   else
+    # A daemon killed with the previous session leaves pid files that make dockerd refuse to start.
+    for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+      if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; then
+        rm -f "$pidfile"
+      fi
+    done
     echo "docker: starting dockerd (log: $log)"
     nohup dockerd >"$log" 2>&1 &
   fi
