@@ -65,7 +65,8 @@ def run(cmd, **kw):
 
 
 def psql(sql, db="postgres"):
-    run(
+    """Run one statement as the postgres superuser; returns its unaligned, header-less output."""
+    return run(
         [
             "runuser",
             "-u",
@@ -74,6 +75,7 @@ def psql(sql, db="postgres"):
             "psql",
             "-X",
             "-q",
+            "-tA",
             "-p",
             str(PG_PORT),
             "-d",
@@ -82,8 +84,10 @@ def psql(sql, db="postgres"):
             "ON_ERROR_STOP=1",
             "-c",
             sql,
-        ]
-    )
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
 
 
 def pg_version():
@@ -243,23 +247,7 @@ def seed(target):
     """N legacy videos in database peertube_seed and tree seed-storage, once per N."""
     stamp = os.path.join(WORK, "seed.json")
     if os.path.exists(stamp) and json.loads(read(stamp)).get("videos") == N and os.path.isdir(SEED_STORAGE):
-        exists = run(
-            [
-                "runuser",
-                "-u",
-                "postgres",
-                "--",
-                "psql",
-                "-X",
-                "-tA",
-                "-p",
-                str(PG_PORT),
-                "-c",
-                "SELECT 1 FROM pg_database WHERE datname = 'peertube_seed'",
-            ],
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        exists = psql("SELECT 1 FROM pg_database WHERE datname = 'peertube_seed'")
         if exists == "1":
             return
     psql("DROP DATABASE IF EXISTS peertube_seed")
@@ -349,26 +337,8 @@ def timed(cmd, **kw):
 
 
 def pending_count():
-    out = run(
-        [
-            "runuser",
-            "-u",
-            "postgres",
-            "--",
-            "psql",
-            "-X",
-            "-tA",
-            "-p",
-            str(PG_PORT),
-            "-d",
-            "peertube_prod",
-            "-c",
-            'SELECT count(*) FROM "videoStreamingPlaylist" WHERE "playlistFilename" = \'master.m3u8\'',
-        ],
-        capture_output=True,
-        text=True,
-    ).stdout
-    return int(out.strip())
+    pending = 'SELECT count(*) FROM "videoStreamingPlaylist" WHERE "playlistFilename" = \'master.m3u8\''
+    return int(psql(pending, db="peertube_prod"))
 
 
 def bare_script():
