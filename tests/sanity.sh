@@ -22,10 +22,11 @@ done
 
 rm -rf "$work"
 mkdir -p "$work"
-# Tracked files plus new ones not ignored: what the next commit would hold.
+# Tracked files plus new ones not ignored, minus those deleted: what the next commit would hold.
 # Test infrastructure that is not part of the built collection (galaxy.yml build_ignore) stays out.
 (cd "$top" && git ls-files -z --cached --others --exclude-standard) \
   | grep -zvE '^(molecule|tests/peertube_standin|tests/images|tests/bench|tests/lab|tests/fixtures|\.config|\.ci)/|^tests/[^/]+$' \
+  | while IFS= read -r -d '' f; do if [ -e "$top/$f" ]; then printf '%s\0' "$f"; fi; done \
   | (cd "$top" && xargs -0 -r cp --parents -t "$work")
 cd "$work"
 git init -q . && git add -A && git -c user.email=ci@localhost -c user.name=ci commit -qm sanity

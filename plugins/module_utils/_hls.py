@@ -92,6 +92,37 @@ def playlist_uris(content):
 
 
 # --------------------------------------------------------------------------------------------
+# Release
+
+
+_SEMVER_RE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
+
+
+def semver_key(version):
+    """Sort key of a semantic version: a pre-release sorts before its release, numeric
+    identifiers before alphanumeric ones (4.0.0-rc.1 < 4.0.0 < 4.0.1)."""
+    match = _SEMVER_RE.match(str(version).strip())
+    if not match:
+        raise HlsError("not a semantic version: %r" % (version,))
+    major, minor, patch, pre = match.groups()
+    core = (int(major), int(minor), int(patch))
+    if pre is None:
+        return core + (1, ())
+    ids = tuple((0, int(i), "") if i.isdigit() else (1, 0, i) for i in pre.split("."))
+    return core + (0, ids)
+
+
+def release_version(release_dir):
+    """Version in a release's package.json."""
+    path = os.path.join(release_dir, "package.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return str(json.load(handle)["version"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise HlsError("cannot read the version of the release in %s: %s" % (path, exc)) from exc
+
+
+# --------------------------------------------------------------------------------------------
 # Rows and merging
 
 
@@ -275,7 +306,7 @@ def _same_file(a, b):
 # plan
 
 
-def build_record(row, hls_dir):
+def build_record(row, hls_dir, planned_at=None):
     """Manifest record of a pending playlist row, checked against the disk.
 
     Returns ``(record, missing names)``.
@@ -311,7 +342,7 @@ def build_record(row, hls_dir):
         "master_content": master_content,
         "missing": missing,
         "new": None,
-        "planned_at": now_iso(),
+        "planned_at": planned_at or now_iso(),
     }
     record["_present"] = present
     return record, missing
@@ -337,6 +368,7 @@ def plan(db, hls_dir, manifest_path, check_mode=False, sample_size=5):
     missing_sample = _Sample(sample_size)
     object_sample = _Sample(sample_size)
     header, old_records = read_manifest(manifest_path)
+    planned_at = now_iso()
     writer = None
     objects = None
     objects_path = manifest_path + ".object-storage.txt"
@@ -358,7 +390,7 @@ def plan(db, hls_dir, manifest_path, check_mode=False, sample_size=5):
                     writer.write(old)
                     result["records"] += 1
                 continue
-            record, missing = build_record(row, hls_dir)
+            record, missing = build_record(row, hls_dir, planned_at)
             if old is not None and old.get("master_content") is not None:
                 record["master_content"] = old["master_content"]
                 record["planned_at"] = old.get("planned_at", record["planned_at"])
@@ -418,12 +450,50 @@ def plan(db, hls_dir, manifest_path, check_mode=False, sample_size=5):
 # complete
 
 
-def complete(db, hls_dir, manifest_path, check_mode=False):
-    """Add the names the database holds now to every record of the manifest."""
+def _completion_key(record):
+    """What completing may change in a record (compared instead of re-serialising it)."""
+    return record.get("status"), record.get("new"), [v.get("new") for v in record["old"]["variants"]]
+
+
+def _complete_record(record, row, result):
+    """Add the database's current names to ``record``; returns True when it changed."""
+    before = _completion_key(record)
+    if row is None or row.playlist_id != record["playlist_id"]:
+        # Deleted, or re-transcoded into a new playlist: nothing of ours left to track.
+        record["status"] = "gone"
+        result["gone"] += 1
+    elif row.playlist_filename == LEGACY_MASTER:
+        record["status"] = "pending"
+        result["still_pending"] += 1
+    else:
+        files = dict((res, name) for res, name in row.files)
+        for variant in record["old"]["variants"]:
+            if variant["res"] in files:
+                variant["new"] = renamed_variant_name(files[variant["res"]])
+        record["new"] = {
+            "master": safe_name(row.playlist_filename),
+            "sha": safe_name(row.sha_filename),
+            "variants": [v["new"] for v in record["old"]["variants"]],
+        }
+        record["status"] = "renamed"
+        result["renamed"] += 1
+    return _completion_key(record) != before
+
+
+def complete(db, hls_dir, manifest_path, check_mode=False, verify_options=None):
+    """Add the names the database holds now to every record of the manifest.
+
+    With ``verify_options`` (keyword arguments of verify()), verify in the same pass: one
+    database query, one manifest read and one directory listing per video instead of two.
+    The verification is returned under ``verification``.
+    """
     result = {"renamed": 0, "still_pending": 0, "gone": 0, "records": 0, "changed": False}
     header, records = read_manifest(manifest_path)
     if not header:
         raise HlsError("no manifest at %s: run mode=plan first" % manifest_path)
+    checker = None
+    if verify_options is not None:
+        checker = _Verifier(hls_dir, **verify_options)
     writer = (
         None
         if check_mode
@@ -433,29 +503,11 @@ def complete(db, hls_dir, manifest_path, check_mode=False):
     try:
         rows = db.iter_playlists(pending_only=False)
         for _vid, record, row in merge_by_id(records, rows, lambda r: r["video_id"], lambda r: r.video_id):
+            if checker is not None and row is not None:
+                checker.check(row, record)
             if record is None:
                 continue
-            before = json.dumps(record, sort_keys=True)
-            if row is None or row.playlist_id != record["playlist_id"]:
-                # Deleted, or re-transcoded into a new playlist: nothing of ours left to track.
-                record["status"] = "gone"
-                result["gone"] += 1
-            elif row.playlist_filename == LEGACY_MASTER:
-                record["status"] = "pending"
-                result["still_pending"] += 1
-            else:
-                files = dict((res, name) for res, name in row.files)
-                for variant in record["old"]["variants"]:
-                    if variant["res"] in files:
-                        variant["new"] = renamed_variant_name(files[variant["res"]])
-                record["new"] = {
-                    "master": safe_name(row.playlist_filename),
-                    "sha": safe_name(row.sha_filename),
-                    "variants": [v["new"] for v in record["old"]["variants"]],
-                }
-                record["status"] = "renamed"
-                result["renamed"] += 1
-            if json.dumps(record, sort_keys=True) != before:
+            if _complete_record(record, row, result):
                 changed = True
             if writer is not None:
                 writer.write(record)
@@ -470,6 +522,8 @@ def complete(db, hls_dir, manifest_path, check_mode=False):
         else:
             writer.abort()
     result["changed"] = changed
+    if checker is not None:
+        result["verification"] = checker.result()
     return result
 
 
@@ -505,46 +559,62 @@ def verify_row(row, hls_dir, problems):
     return checked
 
 
+class _Verifier(object):
+    """Verification of one playlist row at a time (with its manifest record, if any)."""
+
+    def __init__(self, hls_dir, expect_renamed=True, sample_size=5):
+        self.hls_dir = hls_dir
+        self.expect_renamed = expect_renamed
+        self.sample = _Sample(sample_size)
+        self.counts = {
+            "videos": 0,
+            "files_checked": 0,
+            "problems": 0,
+            "preexisting_broken": 0,
+            "pending_videos": 0,
+            "object_storage_videos": 0,
+        }
+
+    def check(self, row, record):
+        counts = self.counts
+        if row.storage != STORAGE_FS:
+            counts["object_storage_videos"] += 1
+            return
+        counts["videos"] += 1
+        problems = []
+        counts["files_checked"] += verify_row(row, self.hls_dir, problems)
+        if self.expect_renamed and row.playlist_filename == LEGACY_MASTER:
+            counts["pending_videos"] += 1
+            problems.append("%s still named %s" % (row.uuid, LEGACY_MASTER))
+        if problems:
+            if record is not None and record.get("missing"):
+                counts["preexisting_broken"] += 1
+                return
+            counts["problems"] += len(problems)
+            for text in problems:
+                self.sample.add(text)
+
+    def result(self):
+        result = dict(self.counts)
+        result["problem_sample"] = self.sample.items
+        return result
+
+
 def verify(db, hls_dir, manifest_path=None, expect_renamed=True, sample_size=5):
     """Check every HLS file the database references for local non-live filesystem videos.
 
     Videos whose manifest record listed missing files before the run count apart
     (``preexisting_broken``): the script cannot have caused those.
     """
-    result = {
-        "videos": 0,
-        "files_checked": 0,
-        "problems": 0,
-        "preexisting_broken": 0,
-        "pending_videos": 0,
-        "object_storage_videos": 0,
-    }
-    sample = _Sample(sample_size)
+    checker = _Verifier(hls_dir, expect_renamed=expect_renamed, sample_size=sample_size)
     records = iter(())
     if manifest_path:
         _header_unused, records = read_manifest(manifest_path)
     rows = db.iter_playlists(pending_only=False)
     for _vid, record, row in merge_by_id(records, rows, lambda r: r["video_id"], lambda r: r.video_id):
-        if row is None:
-            continue
-        if row.storage != STORAGE_FS:
-            result["object_storage_videos"] += 1
-            continue
-        result["videos"] += 1
-        problems = []
-        result["files_checked"] += verify_row(row, hls_dir, problems)
-        if expect_renamed and row.playlist_filename == LEGACY_MASTER:
-            result["pending_videos"] += 1
-            problems.append("%s still named %s" % (row.uuid, LEGACY_MASTER))
-        if problems:
-            if record is not None and record.get("missing"):
-                result["preexisting_broken"] += 1
-                continue
-            result["problems"] += len(problems)
-            for text in problems:
-                sample.add(text)
-    result["problem_sample"] = sample.items
-    return result
+        if row is not None:
+            checker.check(row, record)
+    return checker.result()
 
 
 # --------------------------------------------------------------------------------------------
@@ -671,6 +741,7 @@ def reverse(db, hls_dir, manifest_path, restore_db=True, check_mode=False, sampl
     flush()
     result.update(counts)
     result["incomplete_sample"] = sample.items
+    result["hls_dir"] = hls_dir
     result["changed"] = bool(
         counts["links_created"] or counts["masters_restored"] or result["db_rows_restored"]
     )

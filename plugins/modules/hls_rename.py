@@ -50,25 +50,51 @@ options:
       - Directory holding one sub-directory per video UUID (C(storage.streaming_playlists) + C(hls)).
       - For I(mode=reverse), defaults to the directory recorded in the manifest.
     type: path
+  release_dir:
+    description:
+      - The active release (C(peertube-latest)); its C(package.json) gives RV(version) unless
+        I(version) is set.
+      - With I(mode=plan) and I(min_version), the plan first decides whether the rename applies
+        (no separate task reads the release), and fails when I(script) is missing from it.
+    type: path
+  version:
+    description: Version of the active release, instead of reading it from I(release_dir).
+    type: str
+    default: ""
+  min_version:
+    description:
+      - With I(mode=plan), first release the rename applies to (semantic versions). Below it the
+        plan returns RV(applies=false) and touches neither the database nor the disk.
+      - Empty applies to any version.
+    type: str
+    default: ""
+  script:
+    description:
+      - With I(mode=plan), the release's script relative to I(release_dir); the plan fails when
+        the rename applies and the script is missing.
+    type: str
+    default: ""
   restore_db:
     description: With I(mode=reverse), set the playlist columns back to the legacy names.
     type: bool
     default: true
   verify:
     description:
-      - With I(mode=complete), verify right after completing, as I(mode=verify) would (same
-        options), and return the result as RV(verification).
+      - With I(mode=complete), verify in the same pass over the database and the manifest, as
+        I(mode=verify) would (same options), and return the result as RV(verification).
+      - With I(mode=reverse), verify right after reversing (not in check mode); set
+        I(expect_renamed=false) to verify the 3.4 layout.
     type: bool
     default: false
   expect_renamed:
     description:
-      - With I(mode=verify) (or I(mode=complete) and I(verify)), count a local filesystem
+      - With I(mode=verify) (or I(verify)), count a local filesystem
         playlist still named C(master.m3u8) as a problem.
       - Set to C(false) to verify a 3.4 instance (after a reversal).
     type: bool
     default: true
   fail_on_problems:
-    description: With I(mode=verify) (or I(mode=complete) and I(verify)), fail when a problem is found.
+    description: With I(mode=verify) (or I(verify)), fail when a problem is found.
     type: bool
     default: true
   sample_size:
@@ -180,6 +206,16 @@ check_mode:
   returned: always
   type: bool
   sample: false
+version:
+  description: Version of the active release (I(version), or read from I(release_dir)).
+  returned: when version or release_dir is set
+  type: str
+  sample: 4.0.0
+applies:
+  description: Whether the rename applies to RV(version) (I(min_version) or later).
+  returned: when mode is plan
+  type: bool
+  sample: true
 pending_videos:
   description: Videos the script will rename (plan); videos still named C(master.m3u8) (verify).
   returned: when mode is plan or verify
@@ -248,8 +284,8 @@ gone:
   type: int
   sample: 0
 verification:
-  description: The result of I(mode=verify) (same keys), run right after completing.
-  returned: when mode is complete and verify is true
+  description: The result of I(mode=verify) (same keys), run with the completion or after the reversal.
+  returned: when mode is complete or reverse (not in check mode) and verify is true
   type: dict
   sample: {"videos": 300, "files_checked": 3000, "problems": 0, "preexisting_broken": 0,
            "pending_videos": 0, "object_storage_videos": 0, "problem_sample": []}
@@ -305,6 +341,11 @@ masters_restored:
   returned: when mode is reverse
   type: int
   sample: 312
+hls_dir:
+  description: The directory the reversal worked in (I(hls_dir), or the one the manifest records).
+  returned: when mode is reverse
+  type: str
+  sample: /var/www/peertube/storage/streaming-playlists/hls
 db_rows_restored:
   description: Playlist rows set back to the legacy names.
   returned: when mode is reverse
@@ -361,6 +402,42 @@ def open_db(module):
     return _hls.PsqlDb(argv, env=env)
 
 
+def release_info(p, mode):
+    """Version of the active release and, for a plan, whether the rename applies to it."""
+    info = {}
+    version = p["version"]
+    if not version and p["release_dir"]:
+        version = _hls.release_version(p["release_dir"])
+    if version:
+        info["version"] = version
+    if mode != "plan":
+        return info
+    info["applies"] = True
+    if p["min_version"]:
+        if not version:
+            raise _hls.HlsError("min_version needs version or release_dir")
+        info["applies"] = _hls.semver_key(version) >= _hls.semver_key(p["min_version"])
+    if not info["applies"]:
+        info.update(
+            pending_videos=0,
+            files=0,
+            missing_files=0,
+            videos_with_missing_files=0,
+            missing_sample=[],
+            object_storage_videos=0,
+            object_storage_list=None,
+            object_storage_sample=[],
+            stale_links_removed=0,
+            records=0,
+        )
+    elif p["script"]:
+        if not p["release_dir"]:
+            raise _hls.HlsError("script needs release_dir")
+        if not os.path.isfile(os.path.join(p["release_dir"], p["script"])):
+            raise _hls.HlsError("PeerTube %s has no %s." % (version or "(unknown)", p["script"]))
+    return info
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -379,6 +456,10 @@ def main():
             login_user=dict(type="str", default="peertube"),
             login_password=dict(type="str", default="", no_log=True),
             login_unix_user=dict(type="str", default="postgres"),
+            release_dir=dict(type="path"),
+            version=dict(type="str", default=""),
+            min_version=dict(type="str", default=""),
+            script=dict(type="str", default=""),
         ),
         required_if=[
             ("mode", "plan", ["manifest"]),
@@ -393,30 +474,35 @@ def main():
     hls_dir = p["hls_dir"]
     if mode != "reverse" and not hls_dir:
         hls_dir = DEFAULT_HLS_DIR
+    release = {}
+    try:
+        release = release_info(p, mode)
+    except _hls.HlsError as exc:
+        module.fail_json(msg=str(exc), manifest=manifest)
+    if mode == "plan" and not release.get("applies", True):
+        # Older release: its database may predate the playlist columns; touch nothing.
+        module.exit_json(changed=False, manifest=manifest, check_mode=module.check_mode, **release)
     manifest_dir = os.path.dirname(manifest or "") or "."
     if mode == "plan" and not module.check_mode and not os.path.isdir(manifest_dir):
         # Manifests and logs sit with the database dumps; root-only, they hold storage paths.
         os.makedirs(manifest_dir, mode=0o750)
 
+    verify_options = None
+    if p["verify"]:
+        verify_options = {"expect_renamed": p["expect_renamed"], "sample_size": p["sample_size"]}
     db = None
     try:
-        if mode != "reverse" or p["restore_db"]:
+        if mode != "reverse" or p["restore_db"] or (p["verify"] and not module.check_mode):
             db = open_db(module)
         if mode == "plan":
             result = _hls.plan(
                 db, hls_dir, manifest, check_mode=module.check_mode, sample_size=p["sample_size"]
             )
         elif mode == "complete":
-            result = _hls.complete(db, hls_dir, manifest, check_mode=module.check_mode)
-            if p["verify"]:
-                # Same process and connection: one start-up less on the critical path.
-                result["verification"] = _hls.verify(
-                    db,
-                    hls_dir,
-                    manifest_path=manifest,
-                    expect_renamed=p["expect_renamed"],
-                    sample_size=p["sample_size"],
-                )
+            # verify=true: the same pass over the database and the manifest verifies too.
+            result = _hls.complete(
+                db, hls_dir, manifest, check_mode=module.check_mode, verify_options=verify_options
+            )
         elif mode == "verify":
             result = _hls.verify(
                 db,
@@ -435,6 +521,11 @@ def main():
                 check_mode=module.check_mode,
                 sample_size=p["sample_size"],
             )
+            if verify_options is not None and not module.check_mode:
+                # Same process: one module start-up less for the rollback.
+                result["verification"] = _hls.verify(
+                    db, result["hls_dir"], manifest_path=manifest, **verify_options
+                )
     except (_hls.HlsError, OSError) as exc:
         module.fail_json(msg="%s failed: %s" % (mode, exc), manifest=manifest)
     except Exception as exc:  # psycopg2 errors have no common base without importing it
@@ -445,6 +536,7 @@ def main():
         if db is not None:
             db.close()
 
+    result.update(release)
     result["manifest"] = manifest
     # The play's ansible_check_mode only reflects --check, not a play or task check_mode.
     result["check_mode"] = module.check_mode

@@ -445,3 +445,77 @@ def test_object_storage_videos_counted_apart_by_verify(tree):
         os.unlink(os.path.join(hls_dir, remote_files.uuid, name))
     result = _hls.verify(db, hls_dir)
     assert result["object_storage_videos"] == 1 and result["videos"] == 1 and result["problems"] == 0
+
+
+@pytest.mark.parametrize(
+    "lower, higher",
+    [
+        ("4.0.0-rc.1", "4.0.0"),
+        ("3.4.1", "4.0.0-rc.1"),
+        ("4.0.0-rc.1", "4.0.0-rc.2"),
+        ("4.0.0-rc.2", "4.0.0-rc.10"),
+        ("4.0.0-1", "4.0.0-rc.1"),
+        ("4.0.0", "4.0.1"),
+        ("v4.9.9", "10.0.0"),
+    ],
+)
+def test_semver_key_orders_pre_releases_first(lower, higher):
+    assert _hls.semver_key(lower) < _hls.semver_key(higher)
+
+
+def test_semver_key_refuses_garbage():
+    with pytest.raises(_hls.HlsError):
+        _hls.semver_key("4.0")
+
+
+def test_release_version(tmp_path):
+    (tmp_path / "package.json").write_text('{"name": "peertube", "version": "4.0.0-rc.1"}')
+    assert _hls.release_version(str(tmp_path)) == "4.0.0-rc.1"
+    with pytest.raises(_hls.HlsError):
+        _hls.release_version(str(tmp_path / "missing"))
+
+
+class CountingDb(FakeDb):
+    def __init__(self):
+        super().__init__()
+        self.queries = 0
+
+    def iter_playlists(self, pending_only):
+        self.queries += 1
+        return super().iter_playlists(pending_only)
+
+
+def test_complete_verifies_in_the_same_pass(tree):
+    hls_dir, manifest = tree
+    db = CountingDb()
+    legacy = [seed(db, hls_dir, i) for i in (1, 2, 3)]
+    seed(db, hls_dir, 4, legacy=False)  # not in the manifest, verified all the same
+    _hls.plan(db, hls_dir, manifest)
+    run_script(db, hls_dir)
+    # a dangling master of a video outside the manifest still counts
+    db.rows[-1].playlist_filename = "%s-master.m3u8" % uuidlib.uuid4()
+    db.queries = 0
+    result = _hls.complete(db, hls_dir, manifest, verify_options={"expect_renamed": True})
+    assert db.queries == 1
+    assert result["renamed"] == 3 and result["records"] == 3
+    assert result["verification"]["videos"] == 4
+    assert result["verification"]["problems"] == 1
+    # same figures as the separate verification
+    alone = _hls.verify(db, hls_dir, manifest_path=manifest)
+    assert alone == result["verification"]
+    _header, items = records(manifest)
+    assert [r["status"] for r in items] == ["renamed"] * 3
+    assert all(r["new"]["master"] == row.playlist_filename for r, row in zip(items, legacy))
+
+
+def test_complete_unchanged_rewrites_nothing(tree):
+    hls_dir, manifest = tree
+    db = FakeDb()
+    seed(db, hls_dir, 1)
+    _hls.plan(db, hls_dir, manifest)
+    run_script(db, hls_dir)
+    assert _hls.complete(db, hls_dir, manifest)["changed"] is True
+    mtime = os.stat(manifest).st_mtime_ns
+    again = _hls.complete(db, hls_dir, manifest, verify_options={})
+    assert again["changed"] is False and again["verification"]["problems"] == 0
+    assert os.stat(manifest).st_mtime_ns == mtime

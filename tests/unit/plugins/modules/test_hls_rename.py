@@ -152,3 +152,57 @@ def test_complete_with_verify_in_one_call(env):
     assert failed and result["verification"]["problems"] == 1
     failed, result = run(dict(args, mode="complete", verify=True, fail_on_problems=False))
     assert not failed and result["verification"]["problems"] == 1
+
+
+def release(tmp_path, version, script=True):
+    directory = tmp_path / ("peertube-v" + version)
+    (directory / "dist" / "scripts" / "migrations").mkdir(parents=True)
+    (directory / "package.json").write_text('{"version": "%s"}' % version)
+    if script:
+        (directory / "dist" / "scripts" / "migrations" / "peertube-4.0.js").write_text("")
+    return str(directory)
+
+
+GATE = {"min_version": "4.0.0-rc.1", "script": "dist/scripts/migrations/peertube-4.0.js"}
+
+
+def test_plan_below_min_version_touches_nothing(env, tmp_path, monkeypatch):
+    db, hls_dir, manifest = env
+    seed(db, hls_dir, 1)
+    monkeypatch.setattr(hls_rename, "open_db", lambda module: pytest.fail("no database below 4.0"))
+    args = dict(GATE, mode="plan", manifest=manifest, hls_dir=hls_dir, release_dir=release(tmp_path, "3.4.1"))
+    failed, result = run(args)
+    assert not failed and result["applies"] is False and result["version"] == "3.4.1"
+    assert result["pending_videos"] == 0 and result["changed"] is False
+    assert not os.path.exists(os.path.dirname(manifest) + "/m.jsonl")
+
+
+def test_plan_from_version_reads_release_and_requires_script(env, tmp_path):
+    db, hls_dir, manifest = env
+    seed(db, hls_dir, 1)
+    args = dict(GATE, mode="plan", manifest=manifest, hls_dir=hls_dir)
+    failed, result = run(dict(args, release_dir=release(tmp_path, "4.0.0-rc.1")), check=True)
+    assert not failed and result["applies"] is True and result["version"] == "4.0.0-rc.1"
+    assert result["pending_videos"] == 1
+    failed, result = run(dict(args, release_dir=release(tmp_path, "4.0.0", script=False)))
+    assert failed and "has no dist/scripts/migrations/peertube-4.0.js" in result["msg"]
+    assert not os.path.exists(manifest)
+    # an explicit version (the upgrade role's target) wins over package.json
+    failed, result = run(dict(args, release_dir=release(tmp_path, "4.1.0"), version="3.4.0"))
+    assert not failed and result["applies"] is False and result["version"] == "3.4.0"
+
+
+def test_reverse_verifies_in_the_same_call(env, tmp_path):
+    db, hls_dir, manifest = env
+    seed(db, hls_dir, 1)
+    args = {"manifest": manifest, "hls_dir": hls_dir}
+    run(dict(args, mode="plan"))
+    run_script(db, hls_dir)
+    run(dict(args, mode="complete"))
+    rev = {"mode": "reverse", "manifest": manifest, "verify": True, "expect_renamed": False}
+    failed, result = run(rev, check=True)
+    assert not failed and "verification" not in result and result["masters_restored"] == 1
+    failed, result = run(dict(rev, release_dir=release(tmp_path, "3.4.0")))
+    assert not failed and result["restored_videos"] == 1 and result["version"] == "3.4.0"
+    assert result["verification"]["videos"] == 1 and result["verification"]["problems"] == 0
+    assert result["hls_dir"] == hls_dir
