@@ -13,9 +13,10 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export ANSIBLE_FORCE_COLOR := false
 export PY_COLORS := 0
 
-# Every scenario `make test` runs. upgrade_faults, fleet and install_trixie run on demand
-# (make molecule S=<name>): see the issues for their state and CI cost.
-SCENARIOS ?= harness upgrade rollback incident modules hls_migration docker_switch standin install
+# Every scenario `make test` runs. install_trixie (Debian 13) runs on demand
+# (make molecule S=install_trixie): it repeats the install scenario on the next release.
+SCENARIOS ?= harness upgrade upgrade_modern upgrade_faults rollback incident modules hls_migration \
+	docker_switch fleet standin install
 STAGE := tests/stage.sh
 
 .PHONY: help test lab lab-down lint unit molecule molecule-all images standin bench clean \
@@ -96,7 +97,7 @@ lab: prerequisites images standin
 lab-down:
 	tests/lab/lab.sh down
 
-bench: prerequisites
+bench: prerequisites fixtures
 	@test -n "$(B)" || { echo "usage: make bench B=<name>; available: $$(ls tests/bench | sed 's/\..*//' | sort -u | xargs)"; exit 2; }
 	@script=$$(ls tests/bench/$(B).* 2>/dev/null | head -1); \
 	test -n "$$script" || { echo "no benchmark named $(B) in tests/bench"; exit 2; }; \

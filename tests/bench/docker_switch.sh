@@ -4,6 +4,8 @@
 # asks http://127.0.0.1:9000/api/v1/ping every 100 ms. Prints `name: value` lines, headline last:
 #   switch_run_s             wall time of the whole role run (image load included)
 #   container_start_s        `systemctl restart peertube-docker` until the first pong
+#   switch_downtime_recorded_s  the role's own measure (state last_downtime_s: bare metal stopped
+#                            until its first pong of the container, polled every 2 s)
 #   switch_downtime_s        longest run of failed pings during the switch (headline)
 # The host is destroyed at the end. Needs the stand-in (make standin).
 set -euo pipefail
@@ -62,6 +64,10 @@ molecule converge -s docker_switch >>"$LOG" 2>&1
 t1=$(date +%s.%N)
 docker exec "$HOST" pkill -f bench-ping.log || true
 downtime=$(docker exec "$HOST" python3 -c "$ANALYZE" /root/bench-ping.log)
+recorded=$(docker exec "$HOST" python3 -c '
+import json
+print(json.load(open("/etc/ansible/facts.d/peertube.fact")).get("last_downtime_s", "nan"))
+')
 
 start=$(docker exec "$HOST" python3 -c '
 import subprocess, time, urllib.request
@@ -81,4 +87,5 @@ print(f"{time.time() - t:.2f}")
 
 echo "switch_run_s: $(python3 -c "print(f'{$t1 - $t0:.1f}')")"
 echo "container_start_s: $start"
+echo "switch_downtime_recorded_s: $recorded"
 echo "switch_downtime_s: $downtime"

@@ -3,8 +3,9 @@
 
 Prints figures (no timed assertions), headline last: `upgrade_downtime_ratio: <value>`.
 
-On a throw-away systemd container (fedops/debian-systemd:bookworm) prepared by
-molecule/upgrade/prepare.yml (install role, 3.4.0, seeded VODs), a poller inside the container
+On a throw-away systemd container started from the fixture image "3.4.0 installed"
+(fedops/peertube-fixture:peertube-3.4.0, `make fixtures`) and prepared by
+molecule/upgrade/prepare.yml (seeded VODs), a poller inside the container
 requests https://peertube.test/api/v1/config through nginx every 20 ms; downtime is the total
 time of failed polls. For each of 5 pairs:
   restart   `systemctl restart peertube` on 3.4.0
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NAME = "peertube-bench-upgrade"
 FROM, TO = "3.4.0", "3.4.1"
 RELEASE = f"/var/www/peertube/versions/peertube-v{TO}"
+FIXTURE = "fedops/peertube-fixture:peertube-3.4.0"
 
 POLLER = r"""
 import json, socket, ssl, sys, time
@@ -119,7 +121,7 @@ class Lab:
             "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp:exec",
             "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
             "-v", f"{ROOT}/.cache/apt-archives:/var/cache/apt/archives:rw",
-            "--stop-signal", "SIGRTMIN+3", "fedops/debian-systemd:bookworm", "/lib/systemd/systemd",
+            "--stop-signal", "SIGRTMIN+3", FIXTURE, "/lib/systemd/systemd",
         ])  # fmt: skip
         dexec("sh", "-c", f"cat > /usr/local/bin/bench-poller.py <<'EOF'\n{POLLER}\nEOF")
 
@@ -210,11 +212,16 @@ def main():
         back_ok = first_after(recs, lambda v: v == FROM, seen_bad or 0)
         recovery = (back_ok - seen_bad) if seen_bad and back_ok else float("nan")
         dump = json.loads(dexec("cat", "/etc/ansible/facts.d/peertube.fact").stdout)["backups"][-1]["db_dump"]
+        # Upstream's documented way back (the dump is root's: read through stdin). pg_restore
+        # exits 1 on mere warnings, so PeerTube is started whatever it says, and that is logged.
         manual_cmd = (
-            f"systemctl stop peertube && runuser -u postgres -- pg_restore -c -C -d postgres {dump}"
-            " && systemctl start peertube"
+            f"systemctl stop peertube; runuser -u postgres -- pg_restore --clean --if-exists --create"
+            f" -d postgres < {dump}; rc=$?; systemctl start peertube; exit $rc"
         )
-        recs = lab.poll(lambda: dexec("sh", "-c", manual_cmd))
+        manual_run = []
+        recs = lab.poll(lambda: manual_run.append(dexec("sh", "-c", manual_cmd, check=False)))
+        if manual_run[0].returncode:
+            log(f"pg_restore exited {manual_run[0].returncode}: {manual_run[0].stderr.strip()[-600:]}")
         # The manual way counts from the stop until the poller sees PeerTube again.
         manual = downtime(recs)
         med_r, med_u = statistics.median(restarts), statistics.median(upgrades)

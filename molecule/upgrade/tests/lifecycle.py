@@ -37,6 +37,21 @@ def snapshot(host, name):
     return json.loads(host.file(path).content_string)
 
 
+def vods_served(host):
+    """Every local VOD the database lists: its API page and its master playlist through nginx."""
+    with host.sudo():
+        rows = host.check_output(
+            "runuser -u postgres -- psql -d peertube_prod -Atc "
+            "'SELECT v.uuid, p.\"playlistFilename\" FROM video v JOIN \"videoStreamingPlaylist\" p "
+            "ON p.\"videoId\" = v.id WHERE NOT v.\"isLive\"'"
+        ).split()
+    assert len(rows) >= 3
+    for row in rows:
+        uuid, playlist = row.split("|")
+        assert json.loads(curl(host, f"/api/v1/videos/{uuid}"))["uuid"] == uuid
+        assert "#EXTM3U" in curl(host, f"/static/streaming-playlists/hls/{uuid}/{playlist}")
+
+
 def run_role(role, extra_vars=None, check=False, tags=None, tasks_before=None):
     """ansible-playbook with one role (as the collection's playbooks do); returns (rc, output)."""
     play = [
