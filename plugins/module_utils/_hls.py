@@ -30,6 +30,8 @@ import os
 import re
 import subprocess
 
+from ansible_collections.fedops.peertube.plugins.module_utils import _version
+
 FORMAT = 1
 LEGACY_MASTER = "master.m3u8"
 LEGACY_SHA = "segments-sha256.json"
@@ -95,21 +97,12 @@ def playlist_uris(content):
 # Release
 
 
-_SEMVER_RE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
-
-
 def semver_key(version):
-    """Sort key of a semantic version: a pre-release sorts before its release, numeric
-    identifiers before alphanumeric ones (4.0.0-rc.1 < 4.0.0 < 4.0.1)."""
-    match = _SEMVER_RE.match(str(version).strip())
-    if not match:
-        raise HlsError("not a semantic version: %r" % (version,))
-    major, minor, patch, pre = match.groups()
-    core = (int(major), int(minor), int(patch))
-    if pre is None:
-        return core + (1, ())
-    ids = tuple((0, int(i), "") if i.isdigit() else (1, 0, i) for i in pre.split("."))
-    return core + (0, ids)
+    """The shared version order (module_utils/_version.py), failing as this module's errors do."""
+    try:
+        return _version.semver_key(version)
+    except ValueError as exc:
+        raise HlsError(str(exc)) from exc
 
 
 def release_version(release_dir):

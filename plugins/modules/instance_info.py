@@ -211,18 +211,9 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fedops.peertube.plugins.module_utils._state import StateError, read_state
+from ansible_collections.fedops.peertube.plugins.module_utils._version import semver_key as version_key
 
 VERSION_DIR_RE = re.compile(r"^peertube-v(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)$")
-
-
-def version_key(version):
-    """Sort key for X.Y.Z[-rc.N]: an rc sorts before its release, as semver says."""
-    main, _sep, pre = version.partition("-")
-    numbers = tuple(int(x) for x in main.split("."))
-    if not pre:
-        return numbers + (1, ())
-    parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
-    return numbers + (0, parts)
 
 
 def list_versions(base_dir):
