@@ -73,10 +73,16 @@ def storage_compare(host):
     return cmd.rc, json.loads(cmd.stdout)
 
 
+# The client build of an older image, left by an earlier docker-mode upgrade: pruned by the
+# upgrade (peertube_upgrade_keep_releases: 1), unlike those of the target and the previous version.
+OLD_ASSETS = f"{BASE}/docker-assets/v3.4.0-0123456789ab"
+
+
 @pytest.fixture(scope="module")
 def before(host):
     """What the instance holds before the upgrade."""
     with host.sudo():
+        host.check_output(f"mkdir -p {OLD_ASSETS}/client/dist && touch -d '2 days ago' {OLD_ASSETS}")
         checksum = host.check_output(CHECKSUMS)
     return {"state": state(host), "counts": row_counts(host), "checksums": checksum,
             "container_id": container(host)["Id"]}
@@ -92,7 +98,7 @@ def planned(host, before):
 
 @pytest.fixture(scope="module")
 def upgraded(host, before, planned):
-    rc, out = run_role("upgrade", {"peertube_version": TO})
+    rc, out = run_role("upgrade", {"peertube_version": TO, "peertube_upgrade_keep_releases": 1})
     assert rc == 0, out[-6000:]
     return {"out": out, "state": state(host)}
 
@@ -162,6 +168,13 @@ def test_upgrade_serves_the_new_image(host, upgraded):
     assert "Live check (after the upgrade): ok" in upgraded["out"], upgraded["out"][-3000:]
 
 
+def test_upgrade_pruned_older_client_builds(host, before, upgraded):
+    with host.sudo():
+        kept = host.check_output(f"ls {BASE}/docker-assets").split()
+    assert not host.file(OLD_ASSETS).exists
+    assert sorted(name.rsplit("-", 1)[0] for name in kept) == sorted([f"v{FROM}", f"v{TO}"]), kept
+
+
 def test_upgrade_left_storage_untouched(host, upgraded):
     rc, report = storage_compare(host)
     assert rc == 0, report
@@ -210,3 +223,27 @@ def test_second_rollback_changes_nothing(host, rolled_back):
     assert rc == 0, out[-4000:]
     counters = recap(out)
     assert counters["changed"] == 0 and counters["failed"] == 0, out[-4000:]
+
+
+def test_failed_upgrade_rolls_back_to_the_previous_image(host, rolled_back):
+    """The new container cannot start (its production.yaml points at a closed database port):
+    the rescue returns to the previous image, config and pre-upgrade dump by itself, and fails
+    with a summary that names the cause."""
+    counts = row_counts(host)
+    rc, out = run_role("upgrade", {"peertube_version": TO, "peertube_upgrade_wait_retries": 10,
+                                   "peertube_config_extra": {"database": {"port": 1}}})
+    assert rc != 0, out[-4000:]
+    assert f"UPGRADE {FROM} -> {TO} FAILED" in out, out[-4000:]
+    assert "Unable to connect to PostgreSQL database" in out, out[-4000:]
+    assert f"host now: rolled back to {FROM}" in out, out[-4000:]
+    st = state(host)
+    assert (st["version"], st["image"], st["runtime"]) == (FROM, IMAGE_FROM, "docker")
+    assert st["rollback_pending"] == {}
+    assert served_version(host) == FROM
+    assert container(host)["Image"] == image_id(host, IMAGE_FROM)
+    with host.sudo():
+        assert "port: 1\n" not in host.check_output(f"cat {BASE}/config/production.yaml")
+    assert row_counts(host) == counts
+    vods_served(host)
+    rc, report = storage_compare(host)
+    assert rc == 0, report
