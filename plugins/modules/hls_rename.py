@@ -61,6 +61,20 @@ options:
     description: Version of the active release, instead of reading it from I(release_dir).
     type: str
     default: ""
+  runtime:
+    description:
+      - How PeerTube runs. C(baremetal) reads the version from I(release_dir) and checks
+        I(script) there. C(docker) takes the version from I(state_file) (the container's release
+        is not on the host) and leaves the script to be checked in the container.
+      - C(auto) reads C(runtime) from I(state_file), C(baremetal) when none is recorded.
+    type: str
+    choices: [auto, baremetal, docker]
+    default: baremetal
+  state_file:
+    description:
+      - The host state (JSON). With I(mode=plan), read for I(runtime=auto), the version in docker
+        mode and RV(recorded_manifests), so the play needs no separate read of it.
+    type: path
   min_version:
     description:
       - With I(mode=plan), first release the rename applies to (semantic versions). Below it the
@@ -206,8 +220,21 @@ check_mode:
   returned: always
   type: bool
   sample: false
+runtime:
+  description: How PeerTube runs (I(runtime), resolved from I(state_file) when C(auto)).
+  returned: when mode is plan
+  type: str
+  sample: docker
+recorded_manifests:
+  description: The C(hls_manifests) the host state already records.
+  returned: when mode is plan and state_file is set
+  type: list
+  elements: str
+  sample: [/var/www/peertube/backup/hls-migration/hls-rename-4.0.jsonl]
 version:
-  description: Version of the active release (I(version), or read from I(release_dir)).
+  description:
+    - Version of the active release (I(version), read from I(release_dir), or in docker mode
+      from I(state_file)).
   returned: when version or release_dir is set
   type: str
   sample: 4.0.0
@@ -357,7 +384,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.fedops.peertube.plugins.module_utils import _hls
+from ansible_collections.fedops.peertube.plugins.module_utils import _hls, _state
 
 try:
     import psycopg2
@@ -403,17 +430,33 @@ def open_db(module):
 
 
 def release_info(p, mode):
-    """Version of the active release and, for a plan, whether the rename applies to it."""
+    """Version of the active release and, for a plan, the runtime and whether the rename applies."""
     info = {}
+    runtime = p["runtime"]
+    state = {}
+    if mode == "plan" and p["state_file"]:
+        state = _state.read_state(p["state_file"])
+        info["recorded_manifests"] = list(state.get("hls_manifests") or [])
+    if runtime == "auto":
+        runtime = state.get("runtime") or "baremetal"
     version = p["version"]
-    if not version and p["release_dir"]:
+    if not version and runtime == "docker":
+        # The container's release is not on the host: the state records what it runs.
+        version = state.get("version") or ""
+    elif not version and p["release_dir"]:
         version = _hls.release_version(p["release_dir"])
     if version:
         info["version"] = version
     if mode != "plan":
         return info
+    info["runtime"] = runtime
     info["applies"] = True
     if p["min_version"]:
+        if not version and runtime == "docker":
+            raise _hls.HlsError(
+                "docker mode: %s records no version; set the version the container runs"
+                " (peertube_hls_migration_running_version)" % (p["state_file"] or "no state file")
+            )
         if not version:
             raise _hls.HlsError("min_version needs version or release_dir")
         info["applies"] = _hls.semver_key(version) >= _hls.semver_key(p["min_version"])
@@ -430,7 +473,7 @@ def release_info(p, mode):
             stale_links_removed=0,
             records=0,
         )
-    elif p["script"]:
+    elif p["script"] and runtime == "baremetal":
         if not p["release_dir"]:
             raise _hls.HlsError("script needs release_dir")
         if not os.path.isfile(os.path.join(p["release_dir"], p["script"])):
@@ -460,6 +503,8 @@ def main():
             version=dict(type="str", default=""),
             min_version=dict(type="str", default=""),
             script=dict(type="str", default=""),
+            runtime=dict(type="str", default="baremetal", choices=["auto", "baremetal", "docker"]),
+            state_file=dict(type="path"),
         ),
         required_if=[
             ("mode", "plan", ["manifest"]),
@@ -477,7 +522,7 @@ def main():
     release = {}
     try:
         release = release_info(p, mode)
-    except _hls.HlsError as exc:
+    except (_hls.HlsError, _state.StateError) as exc:
         module.fail_json(msg=str(exc), manifest=manifest)
     if mode == "plan" and not release.get("applies", True):
         # Older release: its database may predate the playlist columns; touch nothing.

@@ -41,7 +41,8 @@ build_one() {
     debian=$(debian_of "$v")
     tag="$REPO_NAME:v$v-$debian"
     zip="$OUT/download/v$v/peertube-v$v.zip"
-    inputs=$( (sha256sum "$zip" "$HERE/docker/Dockerfile" "$HERE/build_images.sh"; docker image inspect -f '{{.Id}}' "$BASE_IMAGE") | sha256sum | cut -c1-16)
+    # Contents only (cat, not sha256sum's path column): two checkouts share the same images.
+    inputs=$( (cat "$zip" "$HERE/docker/Dockerfile" "$HERE/build_images.sh" | sha256sum; docker image inspect -f '{{.Id}}' "$BASE_IMAGE") | sha256sum | cut -c1-16)
     current=$(docker image inspect -f "{{index .Config.Labels \"$LABEL\"}}" "$tag" 2>/dev/null || true)
     if [ "$current" = "$inputs" ] && [ -s "$OUT/images/peertube-standin-v$v.tar" ]; then
         log "image $tag up to date"

@@ -192,6 +192,34 @@ def test_plan_from_version_reads_release_and_requires_script(env, tmp_path):
     assert not failed and result["applies"] is False and result["version"] == "3.4.0"
 
 
+def test_plan_in_docker_mode_reads_the_state_not_the_host_release(env, tmp_path):
+    db, hls_dir, manifest = env
+    seed(db, hls_dir, 1)
+    state = tmp_path / "peertube.fact"
+    state.write_text('{"runtime": "docker", "version": "4.0.0", "hls_manifests": ["/old.jsonl"]}')
+    # The host's release is an older bare-metal one without the script: irrelevant in docker mode.
+    args = dict(GATE, mode="plan", manifest=manifest, hls_dir=hls_dir, state_file=str(state), runtime="auto",
+                release_dir=release(tmp_path, "3.4.0", script=False))
+    failed, result = run(args, check=True)
+    assert not failed, result
+    assert result["runtime"] == "docker" and result["version"] == "4.0.0" and result["applies"] is True
+    assert result["recorded_manifests"] == ["/old.jsonl"] and result["pending_videos"] == 1
+    # runtime given: it wins over the state
+    failed, result = run(dict(args, runtime="baremetal"), check=True)
+    assert not failed and result["runtime"] == "baremetal" and result["applies"] is False
+    # docker without a recorded version: refused with the variable to set
+    state.write_text('{"runtime": "docker"}')
+    failed, result = run(dict(args, release_dir=None), check=True)
+    assert failed and "peertube_hls_migration_running_version" in result["msg"]
+    # no state recorded: bare metal
+    state.unlink()
+    failed, result = run(dict(args, release_dir=release(tmp_path, "4.0.0")), check=True)
+    assert not failed and result["runtime"] == "baremetal" and result["recorded_manifests"] == []
+    state.write_text("[1]")
+    failed, result = run(args, check=True)
+    assert failed and "must hold a JSON object" in result["msg"]
+
+
 def test_reverse_verifies_in_the_same_call(env, tmp_path):
     db, hls_dir, manifest = env
     seed(db, hls_dir, 1)
