@@ -223,6 +223,7 @@ from ansible_collections.fedops.peertube.plugins.module_utils._api import ApiErr
 
 POLL_S = 0.5
 LOG_POLL_S = 1.5
+LOG_SETTLE_S = 6
 
 
 class ProbeFailed(Exception):
@@ -482,9 +483,8 @@ class LiveProbe:
             self.pusher.stop()
             self.evidence["pusher_stderr"] = _live.tail(self.pusher_stderr(), 20)
         if failed and logs is not None:
-            time.sleep(1)  # PeerTube logs its ffmpeg's exit just after the hang-up.
             self.evidence["peertube_log"] = [
-                _live.redact(line, self.secrets) for line in _live.peertube_ffmpeg_lines(logs.read())
+                _live.redact(line, self.secrets) for line in self._settled_ffmpeg_lines(logs)
             ]
         if self.video is not None:
             if failed:
@@ -500,6 +500,18 @@ class LiveProbe:
             self.evidence["cleanup"].append("token not revoked: %s" % exc)
         if self.pusher is not None:
             self.pusher.close()
+
+    @staticmethod
+    def _settled_ffmpeg_lines(logs):
+        # PeerTube logs its ffmpeg's exit just after the hang-up, and a busy journal delivers
+        # it later still: wait a moment, then up to LOG_SETTLE_S for the first line.
+        deadline = time.monotonic() + LOG_SETTLE_S
+        time.sleep(1)
+        while True:
+            lines = _live.peertube_ffmpeg_lines(logs.read())
+            if lines or time.monotonic() >= deadline:
+                return lines
+            time.sleep(POLL_S)
 
     def _get_sessions(self):
         # The sessions endpoint exists from 4.2; 3.4/4.0 answer 400.
