@@ -22,6 +22,7 @@ the manifest are touched; nothing walks the storage tree.
 
 from __future__ import annotations
 
+import collections
 import csv
 import datetime
 import io
@@ -29,6 +30,7 @@ import json
 import os
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.fedops.peertube.plugins.module_utils import _version
 
@@ -39,6 +41,11 @@ FRAGMENTED_SUFFIX = "-fragmented.mp4"
 STORAGE_FS = 0
 MAX_PLAYLIST_BYTES = 1024 * 1024
 UPDATE_BATCH = 500
+# Video directories read ahead of the rows being handled, in threads: batches of this size,
+# at most PREFETCH_THREADS + 1 batches in memory.
+PREFETCH_BATCH = 64
+PREFETCH_THREADS = 1
+_NO_DIR = (None, None)
 
 _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # File names PeerTube writes in an HLS directory: no separators, no leading dot.
@@ -288,6 +295,54 @@ def list_video_dir(directory):
         return None
 
 
+def read_video_dir(hls_dir, row):
+    """``(names, master text)`` of a row's video directory: the names present (empty when the
+    directory is missing) and the content of the master playlist the row names, None if absent."""
+    directory = os.path.join(hls_dir, safe_uuid(row.uuid))
+    names = list_video_dir(directory) or set()
+    master = None
+    if row.playlist_filename in names:
+        master = _read_text(os.path.join(directory, safe_name(row.playlist_filename)))
+    return names, master
+
+
+def _batches(items, size):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def with_video_dirs(rows, hls_dir):
+    """Yield ``(row, read_video_dir(row))`` in row order; object storage rows get ``(None, None)``.
+
+    The directories are read a few batches ahead in threads: a listing or a read releases the
+    GIL, so the disk works while this thread parses rows and writes records (on a cold cache
+    several reads are in flight at once). Memory stays bounded by the read-ahead window.
+    """
+
+    def load(batch):
+        return [(r, read_video_dir(hls_dir, r) if r.storage == STORAGE_FS else _NO_DIR) for r in batch]
+
+    with ThreadPoolExecutor(max_workers=PREFETCH_THREADS) as pool:
+        window = collections.deque()
+        for batch in _batches(rows, PREFETCH_BATCH):
+            window.append(pool.submit(load, batch))
+            if len(window) > PREFETCH_THREADS:
+                yield from window.popleft().result()
+        while window:
+            yield from window.popleft().result()
+
+
+def _row_id(pair):
+    """Video id of a ``(row, video dir)`` pair, the merge key of with_video_dirs() output."""
+    return pair[0].video_id
+
+
 def _same_file(a, b):
     try:
         return os.path.samefile(a, b)
@@ -299,14 +354,13 @@ def _same_file(a, b):
 # plan
 
 
-def build_record(row, hls_dir, planned_at=None):
+def build_record(row, hls_dir, planned_at=None, video_dir=None):
     """Manifest record of a pending playlist row, checked against the disk.
 
-    Returns ``(record, missing names)``.
+    ``video_dir``: the row's read_video_dir(), when already read. Returns ``(record, missing names)``.
     """
     uuid = safe_uuid(row.uuid)
-    directory = os.path.join(hls_dir, uuid)
-    present = list_video_dir(directory) or set()
+    present, master_content = video_dir if video_dir is not None else read_video_dir(hls_dir, row)
     missing = []
     variants = []
     for resolution, filename in row.files:
@@ -321,10 +375,9 @@ def build_record(row, hls_dir, planned_at=None):
     sha = safe_name(row.sha_filename or LEGACY_SHA)
     if sha not in present:
         missing.append(sha)
-    master_content = None
-    if LEGACY_MASTER in present:
-        master_content = _read_text(os.path.join(directory, LEGACY_MASTER))
-    else:
+    if row.playlist_filename != LEGACY_MASTER:
+        raise HlsError("video %s is not pending: its playlist is %s" % (uuid, row.playlist_filename))
+    if master_content is None:
         missing.append(LEGACY_MASTER)
     record = {
         "video_id": row.video_id,
@@ -369,8 +422,9 @@ def plan(db, hls_dir, manifest_path, check_mode=False, sample_size=5):
         writer = ManifestWriter(manifest_path, _header(hls_dir, "planned"))
         objects = open(objects_path + ".tmp", "w", encoding="utf-8")  # noqa: SIM115 - closed below
     try:
-        rows = db.iter_playlists(pending_only=True)
-        for _vid, old, row in merge_by_id(old_records, rows, lambda r: r["video_id"], lambda r: r.video_id):
+        rows = with_video_dirs(db.iter_playlists(pending_only=True), hls_dir)
+        for _vid, old, pair in merge_by_id(old_records, rows, lambda r: r["video_id"], _row_id):
+            row, video_dir = pair if pair is not None else (None, None)
             if row is not None and row.storage != STORAGE_FS:
                 # The upstream script reads and moves files on the filesystem only.
                 result["object_storage_videos"] += 1
@@ -383,7 +437,7 @@ def plan(db, hls_dir, manifest_path, check_mode=False, sample_size=5):
                     writer.write(old)
                     result["records"] += 1
                 continue
-            record, missing = build_record(row, hls_dir, planned_at)
+            record, missing = build_record(row, hls_dir, planned_at, video_dir)
             if old is not None and old.get("master_content") is not None:
                 record["master_content"] = old["master_content"]
                 record["planned_at"] = old.get("planned_at", record["planned_at"])
@@ -495,9 +549,12 @@ def complete(db, hls_dir, manifest_path, check_mode=False, verify_options=None):
     changed = False
     try:
         rows = db.iter_playlists(pending_only=False)
-        for _vid, record, row in merge_by_id(records, rows, lambda r: r["video_id"], lambda r: r.video_id):
+        # Only the verification reads the video directories.
+        rows = with_video_dirs(rows, hls_dir) if checker is not None else ((row, None) for row in rows)
+        for _vid, record, pair in merge_by_id(records, rows, lambda r: r["video_id"], _row_id):
+            row, video_dir = pair if pair is not None else (None, None)
             if checker is not None and row is not None:
-                checker.check(row, record)
+                checker.check(row, record, video_dir)
             if record is None:
                 continue
             if _complete_record(record, row, result):
@@ -524,12 +581,13 @@ def complete(db, hls_dir, manifest_path, check_mode=False, verify_options=None):
 # verify
 
 
-def verify_row(row, hls_dir, problems):
-    """Check the files a playlist row references; returns the number of files checked."""
-    directory = os.path.join(hls_dir, safe_uuid(row.uuid))
-    present = list_video_dir(directory) or set()
+def verify_row(row, hls_dir, problems, video_dir=None):
+    """Check the files a playlist row references; returns the number of files checked.
+
+    ``video_dir``: the row's read_video_dir(), when already read.
+    """
+    present, content = video_dir if video_dir is not None else read_video_dir(hls_dir, row)
     checked = 0
-    master = os.path.join(directory, safe_name(row.playlist_filename))
     names = [safe_name(row.sha_filename)]
     for resolution, filename in row.files:
         names.append(safe_name(filename))
@@ -539,10 +597,9 @@ def verify_row(row, hls_dir, problems):
         if name not in present:
             problems.append("%s/%s missing" % (row.uuid, name))
     checked += 1
-    if row.playlist_filename not in present:
+    if content is None:
         problems.append("%s/%s missing" % (row.uuid, row.playlist_filename))
         return checked
-    content = _read_text(master)
     uris = list(playlist_uris(content))
     if not uris:
         problems.append("%s/%s lists no variant" % (row.uuid, row.playlist_filename))
@@ -568,14 +625,14 @@ class _Verifier(object):
             "object_storage_videos": 0,
         }
 
-    def check(self, row, record):
+    def check(self, row, record, video_dir=None):
         counts = self.counts
         if row.storage != STORAGE_FS:
             counts["object_storage_videos"] += 1
             return
         counts["videos"] += 1
         problems = []
-        counts["files_checked"] += verify_row(row, self.hls_dir, problems)
+        counts["files_checked"] += verify_row(row, self.hls_dir, problems, video_dir)
         if self.expect_renamed and row.playlist_filename == LEGACY_MASTER:
             counts["pending_videos"] += 1
             problems.append("%s still named %s" % (row.uuid, LEGACY_MASTER))
@@ -603,10 +660,10 @@ def verify(db, hls_dir, manifest_path=None, expect_renamed=True, sample_size=5):
     records = iter(())
     if manifest_path:
         _header_unused, records = read_manifest(manifest_path)
-    rows = db.iter_playlists(pending_only=False)
-    for _vid, record, row in merge_by_id(records, rows, lambda r: r["video_id"], lambda r: r.video_id):
-        if row is not None:
-            checker.check(row, record)
+    rows = with_video_dirs(db.iter_playlists(pending_only=False), hls_dir)
+    for _vid, record, pair in merge_by_id(records, rows, lambda r: r["video_id"], _row_id):
+        if pair is not None:
+            checker.check(pair[0], record, pair[1])
     return checker.result()
 
 

@@ -519,3 +519,30 @@ def test_complete_unchanged_rewrites_nothing(tree):
     again = _hls.complete(db, hls_dir, manifest, verify_options={})
     assert again["changed"] is False and again["verification"]["problems"] == 0
     assert os.stat(manifest).st_mtime_ns == mtime
+
+
+def test_video_dirs_read_ahead_keep_row_order_and_skip_object_storage(tree, monkeypatch):
+    hls_dir, _manifest = tree
+    monkeypatch.setattr(_hls, "PREFETCH_BATCH", 3)
+    db = FakeDb()
+    rows = [seed(db, hls_dir, i, storage=1 if i % 5 == 0 else 0) for i in range(1, 21)]
+    rows.append(_hls.PlaylistRow(21, str(uuidlib.uuid4()), 1021, "master.m3u8", None, 0, []))
+    pairs = list(_hls.with_video_dirs(iter(rows), hls_dir))
+    assert [row.video_id for row, _dir in pairs] == list(range(1, 22))
+    for row, (names, master) in pairs[:20]:
+        if row.storage:
+            assert names is None and master is None
+        else:
+            assert "master.m3u8" in names and master.startswith("#EXTM3U")
+    # A directory that does not exist reads as empty, with no master.
+    assert pairs[20][1] == (set(), None)
+
+
+def test_video_dir_read_errors_reach_the_caller(tree):
+    hls_dir, _manifest = tree
+    db = FakeDb()
+    row = seed(db, hls_dir, 1)
+    with open(os.path.join(hls_dir, row.uuid, "master.m3u8"), "wb") as handle:
+        handle.write(b"#" * (_hls.MAX_PLAYLIST_BYTES + 1))
+    with pytest.raises(_hls.HlsError, match="not a playlist"):
+        list(_hls.with_video_dirs(iter(db.rows), hls_dir))
