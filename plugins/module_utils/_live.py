@@ -105,6 +105,14 @@ def peertube_ffmpeg_lines(log_text, limit=20):
     return found[-limit:]
 
 
+def journal_cursor(output):
+    """Cursor printed by ``journalctl --show-cursor``, None when the journal showed no entry."""
+    for line in reversed((output or "").splitlines()):
+        if line.startswith("-- cursor: "):
+            return line[len("-- cursor: "):].strip() or None
+    return None
+
+
 def pusher_refused(stderr):
     return bool(_REFUSED_RE.search(stderr or ""))
 

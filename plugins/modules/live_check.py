@@ -233,22 +233,33 @@ class ProbeFailed(Exception):
 
 
 class LogReader:
-    """New PeerTube log text since the probe started, from a file or the journal."""
+    """New PeerTube log text since the probe started, from a file or the journal.
+
+    The journal is read after the cursor of its last entry at the start: a time bound would let
+    in the lines another probe's PeerTube logged in the same second (a fault probe's ffmpeg error
+    then failed the healthy probe run right after it).
+    """
 
     def __init__(self, module, log_file, unit):
         self.module = module
         self.log_file = log_file
         self.unit = unit
-        self.since = int(time.time()) - 1
         self.offset = 0
         self.journalctl = None
+        self.cursor = None
         if log_file:
             try:
                 self.offset = os.path.getsize(log_file)
             except OSError:
                 self.offset = 0
-        else:
-            self.journalctl = module.get_bin_path("journalctl")
+            return
+        self.journalctl = module.get_bin_path("journalctl")
+        if self.journalctl:
+            rc, out, _err = module.run_command(
+                [self.journalctl, "-u", unit, "-n", "1", "--show-cursor", "-o", "cat", "--no-pager", "-q"]
+            )
+            # No cursor: the unit has no entry yet, so every entry is new.
+            self.cursor = _live.journal_cursor(out) if rc == 0 else None
 
     def read(self):
         if self.log_file:
@@ -262,9 +273,10 @@ class LogReader:
                 return ""
         if not self.journalctl:
             return ""
-        rc, out, _err = self.module.run_command(
-            [self.journalctl, "-u", self.unit, "--since", "@%d" % self.since, "-o", "cat", "--no-pager", "-q"]
-        )
+        command = [self.journalctl, "-u", self.unit, "-o", "cat", "--no-pager", "-q"]
+        if self.cursor:
+            command.append("--after-cursor=%s" % self.cursor)
+        rc, out, _err = self.module.run_command(command)
         return out if rc == 0 else ""
 
 

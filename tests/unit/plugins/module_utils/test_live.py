@@ -163,3 +163,13 @@ def test_categories_are_documented():
         "segment_unreachable",
         "timeout",
     }
+
+
+def test_journal_cursor_is_the_last_cursor_line():
+    output = "Live video x is published.\n-- cursor: s=ab12;i=3f;b=cd;m=1;t=2;x=ef\n"
+    assert _live.journal_cursor(output) == "s=ab12;i=3f;b=cd;m=1;t=2;x=ef"
+
+
+@pytest.mark.parametrize("output", ["", None, "Live video x is published.\n"])
+def test_journal_cursor_without_entries_is_none(output):
+    assert _live.journal_cursor(output) is None
