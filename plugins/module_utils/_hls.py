@@ -41,8 +41,8 @@ FRAGMENTED_SUFFIX = "-fragmented.mp4"
 STORAGE_FS = 0
 MAX_PLAYLIST_BYTES = 1024 * 1024
 UPDATE_BATCH = 500
-# Video directories read ahead of the rows being handled, in threads: batches of this size,
-# at most PREFETCH_THREADS + 1 batches in memory.
+# Video directories read ahead of the rows being handled, in a thread: batches of this size,
+# at most PREFETCH_THREADS + 1 batches in memory. More threads lose on a warm cache (GIL).
 PREFETCH_BATCH = 64
 PREFETCH_THREADS = 1
 _NO_DIR = (None, None)
@@ -320,9 +320,9 @@ def _batches(items, size):
 def with_video_dirs(rows, hls_dir):
     """Yield ``(row, read_video_dir(row))`` in row order; object storage rows get ``(None, None)``.
 
-    The directories are read a few batches ahead in threads: a listing or a read releases the
-    GIL, so the disk works while this thread parses rows and writes records (on a cold cache
-    several reads are in flight at once). Memory stays bounded by the read-ahead window.
+    The directories are read a batch ahead in a thread: a listing or a read releases the GIL,
+    so the disk works while this thread parses rows and writes records (on a cold cache that
+    is most of the time). Memory stays bounded by the read-ahead window.
     """
 
     def load(batch):
@@ -354,13 +354,13 @@ def _same_file(a, b):
 # plan
 
 
-def build_record(row, hls_dir, planned_at=None, video_dir=None):
+def build_record(row, video_dir, planned_at=None):
     """Manifest record of a pending playlist row, checked against the disk.
 
-    ``video_dir``: the row's read_video_dir(), when already read. Returns ``(record, missing names)``.
+    ``video_dir``: the row's read_video_dir(). Returns ``(record, missing names)``.
     """
     uuid = safe_uuid(row.uuid)
-    present, master_content = video_dir if video_dir is not None else read_video_dir(hls_dir, row)
+    present, master_content = video_dir
     missing = []
     variants = []
     for resolution, filename in row.files:
@@ -437,7 +437,7 @@ def plan(db, hls_dir, manifest_path, check_mode=False, sample_size=5):
                     writer.write(old)
                     result["records"] += 1
                 continue
-            record, missing = build_record(row, hls_dir, planned_at, video_dir)
+            record, missing = build_record(row, video_dir, planned_at)
             if old is not None and old.get("master_content") is not None:
                 record["master_content"] = old["master_content"]
                 record["planned_at"] = old.get("planned_at", record["planned_at"])
@@ -540,7 +540,7 @@ def complete(db, hls_dir, manifest_path, check_mode=False, verify_options=None):
         raise HlsError("no manifest at %s: run mode=plan first" % manifest_path)
     checker = None
     if verify_options is not None:
-        checker = _Verifier(hls_dir, **verify_options)
+        checker = _Verifier(**verify_options)
     writer = (
         None
         if check_mode
@@ -577,16 +577,57 @@ def complete(db, hls_dir, manifest_path, check_mode=False, verify_options=None):
     return result
 
 
+def run_failures(script_rc, completed, allowed_pending=0):
+    """Why a forward run failed, one message each; empty when it succeeded.
+
+    ``completed``: complete()'s result with ``verification``. The script must have exited 0,
+    no video may stay pending beyond ``allowed_pending`` (videos whose files were missing before
+    the run, when the caller accepts them), and the verification must find no problem.
+    """
+    failures = []
+    script_rc = str(script_rc if script_rc is not None else "").strip()
+    if script_rc in ("", "?"):
+        failures.append("The HLS rename script left no exit code.")
+    elif script_rc != "0":
+        failures.append("The HLS rename script exited with %s." % script_rc)
+    if completed["still_pending"] > allowed_pending:
+        failures.append("The HLS rename script left %d videos with master.m3u8." % completed["still_pending"])
+    verification = completed["verification"]
+    if verification["problems"]:
+        failures.append(
+            "%d problems after the rename, e.g. %s."
+            % (verification["problems"], "; ".join(verification["problem_sample"]))
+        )
+    return failures
+
+
+def run_record(record, manifest_path, completed):
+    """The ``migrations_done`` entry of a successful forward run: ``record`` (the caller's keys,
+    its ``result`` merged) with the time, the manifest and the counts of complete()."""
+    entry = dict(record)
+    entry.setdefault("id", "hls-rename-4.0")
+    entry["time"] = now_iso()
+    entry["manifest"] = manifest_path
+    verification = completed["verification"]
+    entry["result"] = dict(
+        record.get("result") or {},
+        renamed=completed["renamed"],
+        verified_videos=verification["videos"],
+        preexisting_broken=verification["preexisting_broken"],
+    )
+    return entry
+
+
 # --------------------------------------------------------------------------------------------
 # verify
 
 
-def verify_row(row, hls_dir, problems, video_dir=None):
+def verify_row(row, video_dir, problems):
     """Check the files a playlist row references; returns the number of files checked.
 
-    ``video_dir``: the row's read_video_dir(), when already read.
+    ``video_dir``: the row's read_video_dir().
     """
-    present, content = video_dir if video_dir is not None else read_video_dir(hls_dir, row)
+    present, content = video_dir
     checked = 0
     names = [safe_name(row.sha_filename)]
     for resolution, filename in row.files:
@@ -612,8 +653,7 @@ def verify_row(row, hls_dir, problems, video_dir=None):
 class _Verifier(object):
     """Verification of one playlist row at a time (with its manifest record, if any)."""
 
-    def __init__(self, hls_dir, expect_renamed=True, sample_size=5):
-        self.hls_dir = hls_dir
+    def __init__(self, expect_renamed=True, sample_size=5):
         self.expect_renamed = expect_renamed
         self.sample = _Sample(sample_size)
         self.counts = {
@@ -625,14 +665,14 @@ class _Verifier(object):
             "object_storage_videos": 0,
         }
 
-    def check(self, row, record, video_dir=None):
+    def check(self, row, record, video_dir):
         counts = self.counts
         if row.storage != STORAGE_FS:
             counts["object_storage_videos"] += 1
             return
         counts["videos"] += 1
         problems = []
-        counts["files_checked"] += verify_row(row, self.hls_dir, problems, video_dir)
+        counts["files_checked"] += verify_row(row, video_dir, problems)
         if self.expect_renamed and row.playlist_filename == LEGACY_MASTER:
             counts["pending_videos"] += 1
             problems.append("%s still named %s" % (row.uuid, LEGACY_MASTER))
@@ -656,7 +696,7 @@ def verify(db, hls_dir, manifest_path=None, expect_renamed=True, sample_size=5):
     Videos whose manifest record listed missing files before the run count apart
     (``preexisting_broken``): the script cannot have caused those.
     """
-    checker = _Verifier(hls_dir, expect_renamed=expect_renamed, sample_size=sample_size)
+    checker = _Verifier(expect_renamed=expect_renamed, sample_size=sample_size)
     records = iter(())
     if manifest_path:
         _header_unused, records = read_manifest(manifest_path)

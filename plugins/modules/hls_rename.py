@@ -74,7 +74,28 @@ options:
     description:
       - The host state (JSON). With I(mode=plan), read for I(runtime=auto), the version in docker
         mode and RV(recorded_manifests), so the play needs no separate read of it.
+      - With I(mode=complete) and I(record), where the run is recorded.
     type: path
+  record:
+    description:
+      - With I(mode=complete) and I(verify), judge the forward run (RV(failures)) and record it in
+        I(state_file), so the play needs no separate module run for it. The manifest is always
+        added to C(hls_manifests), since it reverses even a failed run; C(migrations_done) gets
+        these keys plus C(time), C(manifest) and the counts under C(result) only when
+        RV(failures) is empty. C(id) defaults to C(hls-rename-4.0).
+    type: dict
+  script_rc:
+    description:
+      - With I(record), the exit code of the rename script as the play read it; empty or C(?)
+        when the script left none. Anything but C(0) is a failure.
+    type: str
+    default: ""
+  allowed_pending:
+    description:
+      - With I(record), how many videos may still be named C(master.m3u8) after the run (those
+        whose files were missing before it, when the caller accepts them).
+    type: int
+    default: 0
   min_version:
     description:
       - With I(mode=plan), first release the rename applies to (semantic versions). Below it the
@@ -378,6 +399,17 @@ db_rows_restored:
   returned: when mode is reverse
   type: int
   sample: 0
+failures:
+  description: With I(record), why the forward run failed, one message each; empty when it succeeded.
+  returned: mode=complete with record
+  type: list
+  elements: str
+  sample: ["The HLS rename script exited with 1."]
+recorded:
+  description: With I(record), whether C(migrations_done) got the run (it succeeded, not check mode).
+  returned: mode=complete with record
+  type: bool
+  sample: true
 """
 
 import os
@@ -481,6 +513,25 @@ def release_info(p, mode):
     return info
 
 
+def record_run(module, result):
+    """Judge the forward run, then add its manifest (always) and its entry (on success) to the state."""
+    p = module.params
+    result["failures"] = _hls.run_failures(p["script_rc"], result, p["allowed_pending"])
+    state = _state.read_state(p["state_file"])
+    manifests = list(state.get("hls_manifests") or [])
+    updates = {}
+    if p["manifest"] not in manifests:
+        updates["hls_manifests"] = manifests + [p["manifest"]]
+    append = {}
+    if not result["failures"]:
+        append["migrations_done"] = [_hls.run_record(p["record"], p["manifest"], result)]
+    result["recorded"] = bool(append) and not module.check_mode
+    if updates or append:
+        result["changed"] = True
+        if not module.check_mode:
+            _state.write_state(p["state_file"], _state.merge_state(state, updates, append))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -505,6 +556,9 @@ def main():
             script=dict(type="str", default=""),
             runtime=dict(type="str", default="baremetal", choices=["auto", "baremetal", "docker"]),
             state_file=dict(type="path"),
+            record=dict(type="dict"),
+            script_rc=dict(type="str", default=""),
+            allowed_pending=dict(type="int", default=0),
         ),
         required_if=[
             ("mode", "plan", ["manifest"]),
@@ -527,6 +581,8 @@ def main():
     if mode == "plan" and not release.get("applies", True):
         # Older release: its database may predate the playlist columns; touch nothing.
         module.exit_json(changed=False, manifest=manifest, check_mode=module.check_mode, **release)
+    if p["record"] is not None and (mode != "complete" or not p["verify"] or not p["state_file"]):
+        module.fail_json(msg="record needs mode=complete, verify=true and state_file", manifest=manifest)
     manifest_dir = os.path.dirname(manifest or "") or "."
     if mode == "plan" and not module.check_mode and not os.path.isdir(manifest_dir):
         # Manifests and logs sit with the database dumps; root-only, they hold storage paths.
@@ -583,6 +639,11 @@ def main():
 
     result.update(release)
     result["manifest"] = manifest
+    if p["record"] is not None:
+        try:
+            record_run(module, result)
+        except (_state.StateError, OSError) as exc:
+            module.fail_json(msg="recording the run in %s failed: %s" % (p["state_file"], exc), **result)
     # The play's ansible_check_mode only reflects --check, not a play or task check_mode.
     result["check_mode"] = module.check_mode
     if mode == "verify" and p["fail_on_problems"] and result["problems"]:

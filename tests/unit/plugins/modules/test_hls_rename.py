@@ -198,8 +198,15 @@ def test_plan_in_docker_mode_reads_the_state_not_the_host_release(env, tmp_path)
     state = tmp_path / "peertube.fact"
     state.write_text('{"runtime": "docker", "version": "4.0.0", "hls_manifests": ["/old.jsonl"]}')
     # The host's release is an older bare-metal one without the script: irrelevant in docker mode.
-    args = dict(GATE, mode="plan", manifest=manifest, hls_dir=hls_dir, state_file=str(state), runtime="auto",
-                release_dir=release(tmp_path, "3.4.0", script=False))
+    args = dict(
+        GATE,
+        mode="plan",
+        manifest=manifest,
+        hls_dir=hls_dir,
+        state_file=str(state),
+        runtime="auto",
+        release_dir=release(tmp_path, "3.4.0", script=False),
+    )
     failed, result = run(args, check=True)
     assert not failed, result
     assert result["runtime"] == "docker" and result["version"] == "4.0.0" and result["applies"] is True
@@ -234,3 +241,81 @@ def test_reverse_verifies_in_the_same_call(env, tmp_path):
     assert not failed and result["restored_videos"] == 1 and result["version"] == "3.4.0"
     assert result["verification"]["videos"] == 1 and result["verification"]["problems"] == 0
     assert result["hls_dir"] == hls_dir
+
+
+def _state(path):
+    import json
+
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+RECORD = {
+    "id": "hls-rename-4.0",
+    "version": "4.0.0",
+    "result": {"files": 6, "log": "/l.log", "runtime": "baremetal"},
+}
+
+
+def test_complete_records_a_successful_run_in_the_state(env, tmp_path):
+    db, hls_dir, manifest = env
+    seed(db, hls_dir, 1)
+    state = tmp_path / "peertube.fact"
+    state.write_text('{"version": "4.0.0", "hls_manifests": ["/old.jsonl"]}')
+    args = {"manifest": manifest, "hls_dir": hls_dir}
+    run(dict(args, mode="plan"))
+    run_script(db, hls_dir)
+    rec = dict(
+        args, mode="complete", verify=True, fail_on_problems=False, state_file=str(state), record=RECORD
+    )
+    failed, result = run(dict(rec, script_rc="0"), check=True)
+    assert not failed and result["failures"] == [] and result["recorded"] is False and result["changed"]
+    assert "migrations_done" not in _state(state)  # check mode wrote nothing
+    failed, result = run(dict(rec, script_rc="0"))
+    assert not failed and result["failures"] == [] and result["recorded"] is True
+    st = _state(state)
+    assert st["hls_manifests"] == ["/old.jsonl", manifest] and st["version"] == "4.0.0"
+    (entry,) = st["migrations_done"]
+    assert entry["id"] == "hls-rename-4.0" and entry["version"] == "4.0.0" and entry["manifest"] == manifest
+    assert entry["result"] == {
+        "files": 6,
+        "log": "/l.log",
+        "runtime": "baremetal",
+        "renamed": 1,
+        "verified_videos": 1,
+        "preexisting_broken": 0,
+    }
+    assert entry["time"].endswith("Z")
+
+
+def test_complete_records_only_the_manifest_of_a_failed_run(env, tmp_path):
+    db, hls_dir, manifest = env
+    seed(db, hls_dir, 1)
+    seed(db, hls_dir, 2)
+    state = tmp_path / "peertube.fact"
+    args = {"manifest": manifest, "hls_dir": hls_dir}
+    run(dict(args, mode="plan"))
+    run_script(db, hls_dir, only={1})
+    rec = dict(
+        args, mode="complete", verify=True, fail_on_problems=False, state_file=str(state), record=RECORD
+    )
+    failed, result = run(dict(rec, script_rc="1"))
+    # The module reports; the role's assert fails the play.
+    assert not failed and result["recorded"] is False
+    assert result["failures"] == [
+        "The HLS rename script exited with 1.",
+        "The HLS rename script left 1 videos with master.m3u8.",
+        "1 problems after the rename, e.g. %s still named master.m3u8." % db.rows[1].uuid,
+    ]
+    assert _state(state) == {"hls_manifests": [manifest]}
+    # No exit code at all, one pending video accepted (its files were missing before the run)
+    failed, result = run(dict(rec, script_rc="?", allowed_pending=1))
+    assert (
+        result["failures"][0] == "The HLS rename script left no exit code." and len(result["failures"]) == 2
+    )
+    assert _state(state) == {"hls_manifests": [manifest]} and result["changed"] is False
+
+
+def test_record_needs_complete_with_verify_and_a_state_file(env):
+    _db, hls_dir, manifest = env
+    failed, result = run({"mode": "complete", "manifest": manifest, "hls_dir": hls_dir, "record": RECORD})
+    assert failed and "record needs mode=complete, verify=true and state_file" in result["msg"]
