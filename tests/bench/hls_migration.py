@@ -16,7 +16,7 @@ and the peak RSS of the hls_rename module (plan, verify) at two sizes, to show i
 Prints `name: value` lines, `hls_role_to_script_ratio: <value>` last. Exit 1 when a target is
 missed (role <= 1.3 x script, reversal <= 1.0 x forward, peak RSS flat within 10 %).
 
-Runs 1 and 2-3 alternate HLS_BENCH_ROUNDS times; the fastest of each counts (the host is shared).
+Runs 1 and 2-3 alternate HLS_BENCH_ROUNDS (3) times; the fastest of each counts (the host is shared).
 Env: HLS_BENCH_VIDEOS (10000), HLS_BENCH_SMALL (1000), HLS_BENCH_KEEP=1 keeps the tree and
 services for inspection. Needs root, apt (postgresql, redis-server, nodejs, npm, ffmpeg,
 python3-psycopg2, unzip are installed when missing) and the npm registry (release dependencies).
@@ -25,6 +25,7 @@ python3-psycopg2, unzip are installed when missing) and the npm registry (releas
 from __future__ import annotations
 
 import atexit
+import glob
 import json
 import os
 import pwd
@@ -40,7 +41,7 @@ WORK = os.path.join(REPO, ".cache", "bench", "hls_migration")
 VERSION = "4.0.0"
 N = int(os.environ.get("HLS_BENCH_VIDEOS", "10000"))
 N_SMALL = int(os.environ.get("HLS_BENCH_SMALL", "1000"))
-ROUNDS = int(os.environ.get("HLS_BENCH_ROUNDS", "2"))
+ROUNDS = int(os.environ.get("HLS_BENCH_ROUNDS", "3"))
 RESOLUTIONS = "240,360,480,720"
 PG_PORT = 5498
 REDIS_PORT = 6398
@@ -366,6 +367,19 @@ def bare_script():
     return elapsed
 
 
+def script_seconds_in_role():
+    """How long the script ran inside the role: from its log's creation (the job opens it as it
+    starts the script) to its exit-code marker. Role time minus this is what the role adds."""
+    logs = glob.glob(os.path.join(BASE, "backup", "**", "peertube-4.0-*.log"), recursive=True)
+    if len(logs) != 1:
+        raise SystemExit("expected one script log under %s/backup, found %r" % (BASE, logs))
+    out = run(["stat", "--format=%.6W %.6Y", logs[0], logs[0] + ".rc"], capture_output=True, text=True)
+    (born, _log_mtime), (_rc_born, ended) = [map(float, line.split()) for line in out.stdout.splitlines()]
+    if born <= 0:
+        raise SystemExit("this filesystem does not record creation times (stat %W)")
+    return ended - born
+
+
 def ansible_files():
     extra = {
         "peertube_hosts": "localhost",
@@ -394,12 +408,12 @@ def ansible_files():
             "- name: HLS migration bench\n  hosts: localhost\n  gather_facts: false\n"
             "  tasks:\n"
             "    - name: Start the clock\n      ansible.builtin.set_fact:\n"
-            "        bench_started: \"{{ now().timestamp() }}\"\n"
+            '        bench_started: "{{ now().timestamp() }}"\n'
             "    - name: Role\n      ansible.builtin.include_role:\n"
             "        name: fedops.peertube.hls_migration\n"
             "        tasks_from: \"{{ bench_entry | default('main') }}\"\n"
             "    - name: Stop the clock\n      ansible.builtin.debug:\n"
-            "        msg: \"bench_role_seconds={{ now().timestamp() - bench_started | float }}\"\n"
+            '        msg: "bench_role_seconds={{ now().timestamp() - bench_started | float }}"\n'
         )
     return play, vars_file
 
@@ -475,7 +489,7 @@ def main():
 
     # Alternate bare and role runs; the host is shared, so keep the best of each (least
     # disturbed) and print every sample.
-    script_runs, role_runs, reverse_runs, playbook_runs = [], [], [], []
+    script_runs, role_runs, reverse_runs, playbook_runs, inner_runs = [], [], [], [], []
     for _round in range(ROUNDS):
         reset()
         script_runs.append(bare_script())
@@ -484,11 +498,12 @@ def main():
         playbook_runs.append(wall_s)
         log(
             "role run %.2f s (ansible-playbook %.2f s), slowest tasks:\n" % (role_s, wall_s)
-            + out[out.rfind("TASKS RECAP"):].strip()
+            + out[out.rfind("TASKS RECAP") :].strip()
         )
         if pending_count() != 0 or "Verified %d videos" % N not in out:
             raise SystemExit("the role did not rename and verify every video:\n" + out[-3000:])
         role_runs.append(role_s)
+        inner_runs.append(script_seconds_in_role())
         progress_lines = out.count("HLS rename running") + out.count("HLS rename done")
         reverse_s, _wall_s, out = playbook(play, vars_file, "reverse")
         if pending_count() != N:
@@ -506,6 +521,13 @@ def main():
     # The same runs timed around the whole ansible-playbook command (its start-up included).
     figures.append(("hls_playbook_seconds_samples", " ".join("%.2f" % x for x in playbook_runs)))
     figures.append(("hls_playbook_to_script_ratio", round(min(playbook_runs) / script_s, 3)))
+    # The script's own run inside each role run, and the rest: what the role adds (plan, start,
+    # polls, complete, verify, record). The host's noise moves the script's time by seconds
+    # from run to run; this difference, taken within one run, moves much less.
+    figures.append(("hls_role_script_seconds_samples", " ".join("%.2f" % x for x in inner_runs)))
+    overheads = [role - inner for role, inner in zip(role_runs, inner_runs)]
+    figures.append(("hls_role_overhead_seconds_samples", " ".join("%.2f" % x for x in overheads)))
+    figures.append(("hls_role_overhead_seconds", round(min(overheads), 2)))
     figures.append(("hls_role_progress_reports", progress_lines))
     figures.append(("hls_reverse_seconds", round(reverse_s, 2)))
     reverse_ratio = reverse_s / role_s
