@@ -30,6 +30,7 @@ import json
 import os
 import re
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.fedops.peertube.plugins.module_utils import _version
@@ -40,12 +41,16 @@ LEGACY_SHA = "segments-sha256.json"
 FRAGMENTED_SUFFIX = "-fragmented.mp4"
 STORAGE_FS = 0
 MAX_PLAYLIST_BYTES = 1024 * 1024
+READ_CHUNK = 64 * 1024
 UPDATE_BATCH = 500
-# Video directories read ahead of the rows being handled, in a thread: batches of this size,
-# at most PREFETCH_THREADS + 1 batches in memory. More threads lose on a warm cache (GIL);
-# smaller batches too (each hand-over costs): 256 matches a serial read warm, 64 was 10 % slower.
+# Video directories are read in batches of PREFETCH_BATCH. Warm (the page cache holds them), the
+# calling thread reads them itself: reader threads only contend for the GIL (+15 % at 10,000
+# videos). Once a batch takes over COLD_READ_SECONDS per directory, the disk is being read:
+# PREFETCH_THREADS threads read ahead, several requests in flight (cold, 4 threads halve the
+# time of a serial read; 2 and 8 do less well). At most PREFETCH_THREADS + 1 batches in memory.
 PREFETCH_BATCH = 256
-PREFETCH_THREADS = 1
+PREFETCH_THREADS = 4
+COLD_READ_SECONDS = 0.0001
 _NO_DIR = (None, None)
 
 _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -79,8 +84,10 @@ def legacy_variant_name(resolution):
 
 
 def renamed_variant_name(video_filename):
-    """Name the 4.0 script gives a resolution playlist: the fMP4 name without its suffix."""
-    safe_name(video_filename)
+    """Name the 4.0 script gives a resolution playlist: the fMP4 name without its suffix.
+
+    ``video_filename`` is a checked name (PlaylistRow's, or through safe_name).
+    """
     if video_filename.endswith(FRAGMENTED_SUFFIX):
         return video_filename[: -len(FRAGMENTED_SUFFIX)] + ".m3u8"
     return os.path.splitext(video_filename)[0] + ".m3u8"
@@ -128,19 +135,23 @@ def release_version(release_dir):
 
 
 class PlaylistRow(object):
-    """One HLS playlist of a local non-live video, with its video files."""
+    """One HLS playlist of a local non-live video, with its video files.
+
+    The uuid and every file name are checked here, once (the database is not trusted): the
+    code that joins them into paths takes them as they are.
+    """
 
     __slots__ = ("video_id", "uuid", "playlist_id", "playlist_filename", "sha_filename", "storage", "files")
 
     def __init__(self, video_id, uuid, playlist_id, playlist_filename, sha_filename, storage, files):
         self.video_id = int(video_id)
-        self.uuid = uuid
+        self.uuid = safe_uuid(uuid)
         self.playlist_id = int(playlist_id)
-        self.playlist_filename = playlist_filename
-        self.sha_filename = sha_filename
+        self.playlist_filename = safe_name(playlist_filename)
+        self.sha_filename = None if sha_filename is None else safe_name(sha_filename)
         self.storage = int(storage if storage is not None else STORAGE_FS)
         # [(resolution, filename)] highest resolution first
-        self.files = files
+        self.files = [(int(res), safe_name(name)) for res, name in files]
 
     @classmethod
     def from_aggregate(cls, video_id, uuid, playlist_id, playlist_filename, sha_filename, storage, files):
@@ -223,6 +234,10 @@ def read_manifest(path):
     return header, records()
 
 
+# One encoder for every record (json.dumps with options builds one per call).
+_encode_record = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
 class ManifestWriter(object):
     """Write a manifest next to its final path, fsync it, then rename it into place.
 
@@ -239,7 +254,7 @@ class ManifestWriter(object):
         self.count = 0
 
     def write(self, record):
-        self._handle.write(json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n")
+        self._handle.write(_encode_record(record) + "\n")
         self.count += 1
         if self.count % 1000 == 0:
             self._handle.flush()
@@ -281,11 +296,23 @@ class _Sample(object):
 
 
 def _read_text(path):
-    with open(path, "rb") as handle:
-        data = handle.read(MAX_PLAYLIST_BYTES + 1)
-    if len(data) > MAX_PLAYLIST_BYTES:
+    # os.read, not open().read(limit): a buffered read of the limit allocates the whole limit
+    # (1 MiB) for every playlist, 4x the time of the read itself over 10,000 masters.
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        size = 0
+        while size <= MAX_PLAYLIST_BYTES:
+            chunk = os.read(fd, READ_CHUNK)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > MAX_PLAYLIST_BYTES:
         raise HlsError("%s is larger than %d bytes: not a playlist" % (path, MAX_PLAYLIST_BYTES))
-    return data.decode("utf-8")
+    return b"".join(chunks).decode("utf-8")
 
 
 def list_video_dir(directory):
@@ -299,11 +326,11 @@ def list_video_dir(directory):
 def read_video_dir(hls_dir, row):
     """``(names, master text)`` of a row's video directory: the names present (empty when the
     directory is missing) and the content of the master playlist the row names, None if absent."""
-    directory = os.path.join(hls_dir, safe_uuid(row.uuid))
+    directory = os.path.join(hls_dir, row.uuid)
     names = list_video_dir(directory) or set()
     master = None
     if row.playlist_filename in names:
-        master = _read_text(os.path.join(directory, safe_name(row.playlist_filename)))
+        master = _read_text(os.path.join(directory, row.playlist_filename))
     return names, master
 
 
@@ -321,17 +348,24 @@ def _batches(items, size):
 def with_video_dirs(rows, hls_dir):
     """Yield ``(row, read_video_dir(row))`` in row order; object storage rows get ``(None, None)``.
 
-    The directories are read a batch ahead in a thread: a listing or a read releases the GIL,
-    so the disk works while this thread parses rows and writes records (on a cold cache that
-    is most of the time). Memory stays bounded by the read-ahead window.
+    Read in this thread while the cache answers; read ahead in threads once a batch shows the
+    disk is being read (see PREFETCH_THREADS). Memory stays bounded by the read-ahead window.
     """
 
     def load(batch):
         return [(r, read_video_dir(hls_dir, r) if r.storage == STORAGE_FS else _NO_DIR) for r in batch]
 
+    batches = _batches(rows, PREFETCH_BATCH)
+    for batch in batches:
+        started = time.monotonic()
+        loaded = load(batch)
+        cold = time.monotonic() - started > COLD_READ_SECONDS * len(batch)
+        yield from loaded
+        if cold:
+            break
     with ThreadPoolExecutor(max_workers=PREFETCH_THREADS) as pool:
         window = collections.deque()
-        for batch in _batches(rows, PREFETCH_BATCH):
+        for batch in batches:
             window.append(pool.submit(load, batch))
             if len(window) > PREFETCH_THREADS:
                 yield from window.popleft().result()
@@ -360,12 +394,11 @@ def build_record(row, video_dir, planned_at=None):
 
     ``video_dir``: the row's read_video_dir(). Returns ``(record, missing names)``.
     """
-    uuid = safe_uuid(row.uuid)
+    uuid = row.uuid
     present, master_content = video_dir
     missing = []
     variants = []
     for resolution, filename in row.files:
-        safe_name(filename)
         old = legacy_variant_name(resolution)
         variants.append(
             {"res": resolution, "old": old, "new": renamed_variant_name(filename), "file": filename}
@@ -373,7 +406,7 @@ def build_record(row, video_dir, planned_at=None):
         for name in (old, filename):
             if name not in present:
                 missing.append(name)
-    sha = safe_name(row.sha_filename or LEGACY_SHA)
+    sha = row.sha_filename or LEGACY_SHA
     if sha not in present:
         missing.append(sha)
     if row.playlist_filename != LEGACY_MASTER:
@@ -519,7 +552,7 @@ def _complete_record(record, row, result):
             if variant["res"] in files:
                 variant["new"] = renamed_variant_name(files[variant["res"]])
         record["new"] = {
-            "master": safe_name(row.playlist_filename),
+            "master": row.playlist_filename,
             "sha": safe_name(row.sha_filename),
             "variants": [v["new"] for v in record["old"]["variants"]],
         }
@@ -632,7 +665,7 @@ def verify_row(row, video_dir, problems):
     checked = 0
     names = [safe_name(row.sha_filename)]
     for resolution, filename in row.files:
-        names.append(safe_name(filename))
+        names.append(filename)
         names.append(variant_name(row.playlist_filename, resolution, filename))
     for name in names:
         checked += 1

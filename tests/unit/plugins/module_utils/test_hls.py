@@ -126,6 +126,22 @@ def records(path):
     return header, list(items)
 
 
+@pytest.mark.parametrize(
+    "field, value",
+    [("uuid", "../../etc"), ("playlist", "../master.m3u8"), ("sha", "a/b.json"), ("file", "../x-720-fragmented.mp4")],
+)
+def test_database_rows_with_unsafe_names_are_refused(field, value):
+    args = {
+        "uuid": str(uuidlib.uuid4()),
+        "playlist": "master.m3u8",
+        "sha": "segments-sha256.json",
+        "file": "abc-720-fragmented.mp4",
+    }
+    args[field] = value
+    with pytest.raises(_hls.HlsError):
+        _hls.PlaylistRow(1, args["uuid"], 2, args["playlist"], args["sha"], 0, [(720, args["file"])])
+
+
 def test_variant_names():
     assert _hls.renamed_variant_name("abc-720-fragmented.mp4") == "abc-720.m3u8"
     assert _hls.variant_name("master.m3u8", 480, "abc-480-fragmented.mp4") == "480.m3u8"
@@ -521,9 +537,12 @@ def test_complete_unchanged_rewrites_nothing(tree):
     assert os.stat(manifest).st_mtime_ns == mtime
 
 
-def test_video_dirs_read_ahead_keep_row_order_and_skip_object_storage(tree, monkeypatch):
+@pytest.mark.parametrize("cold_read_seconds", [0.0, 3600.0], ids=["cold-read-ahead", "warm-in-thread"])
+def test_video_dirs_keep_row_order_and_skip_object_storage(tree, monkeypatch, cold_read_seconds):
     hls_dir, _manifest = tree
     monkeypatch.setattr(_hls, "PREFETCH_BATCH", 3)
+    # 0: the first batch counts as a cold read, the rest is read ahead in threads.
+    monkeypatch.setattr(_hls, "COLD_READ_SECONDS", cold_read_seconds)
     db = FakeDb()
     rows = [seed(db, hls_dir, i, storage=1 if i % 5 == 0 else 0) for i in range(1, 21)]
     rows.append(_hls.PlaylistRow(21, str(uuidlib.uuid4()), 1021, "master.m3u8", None, 0, []))
