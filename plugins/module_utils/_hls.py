@@ -43,6 +43,9 @@ STORAGE_FS = 0
 MAX_PLAYLIST_BYTES = 1024 * 1024
 READ_CHUNK = 64 * 1024
 UPDATE_BATCH = 500
+# What peertube-4.0.js prints for each video it renamed, and how much of a log line a report shows.
+SCRIPT_MOVED_LINE = b"Successfully moved"
+MAX_REPORTED_LINE = 300
 # Video directories are read in batches of PREFETCH_BATCH. Warm (the page cache holds them), the
 # calling thread reads them itself: reader threads only contend for the GIL (+15 % at 10,000
 # videos). Once a batch takes over COLD_READ_SECONDS per directory, the disk is being read:
@@ -609,6 +612,49 @@ def complete(db, hls_dir, manifest_path, check_mode=False, verify_options=None):
     if checker is not None:
         result["verification"] = checker.result()
     return result
+
+
+# --------------------------------------------------------------------------------------------
+# The script's run
+
+
+def script_status(log_path, wait_seconds=0, deadline=0, poll_seconds=0.05):
+    """State of the rename script started in the background with its output in ``log_path``.
+
+    The job that runs it writes the exit code to ``<log_path>.rc`` when it ends (renamed into
+    place: never read half). Waits up to ``wait_seconds`` for that marker, so the caller goes on
+    as soon as the script ends. Returns ``{"status", "rc", "moved", "last"}``: ``done`` with the
+    exit code; ``running``; or ``stalled`` once ``deadline`` (epoch seconds, 0: none) has passed
+    with no marker. ``moved``/``last``: videos the log reports renamed, and its last line.
+    """
+    rc_path = log_path + ".rc"
+    give_up = time.monotonic() + max(wait_seconds, 0)
+    status, rc = "done", None
+    while not os.path.exists(rc_path):
+        if deadline and time.time() > deadline:
+            status = "stalled"
+            break
+        if time.monotonic() >= give_up:
+            status = "running"
+            break
+        time.sleep(poll_seconds)
+    else:
+        with open(rc_path, encoding="utf-8") as handle:
+            rc = handle.read().strip()
+    moved, last = 0, b""
+    try:
+        with open(log_path, "rb") as handle:
+            for line in handle:
+                if SCRIPT_MOVED_LINE in line:
+                    moved += 1
+                if line.strip():
+                    last = line
+    except FileNotFoundError:
+        pass
+    last = last.strip().decode("utf-8", "replace")
+    if len(last) > MAX_REPORTED_LINE:
+        last = last[: MAX_REPORTED_LINE - 3] + "..."
+    return {"status": status, "rc": rc, "moved": moved, "last": last}
 
 
 def run_failures(script_rc, completed, allowed_pending=0):

@@ -19,7 +19,9 @@ description:
     videos the script will change, from the database, with the original master playlist content,
     and reports files missing on disk. An earlier manifest at the same path is merged, so an
     interrupted run resumes and records of videos already renamed are kept.
-  - I(mode=complete) adds the names the database holds after the script.
+  - I(mode=complete) adds the names the database holds after the script. With I(script_log) it
+    first waits for the script run in the background to end, reporting its progress while it
+    runs, so the play goes on as soon as the script ends.
   - I(mode=verify) checks every playlist, variant, fragmented MP4 and segments file the database
     references for local non-live videos on the filesystem, and that every master playlist only
     references existing files.
@@ -84,12 +86,26 @@ options:
         these keys plus C(time), C(manifest) and the counts under C(result) only when
         RV(failures) is empty. C(id) defaults to C(hls-rename-4.0).
     type: dict
-  script_rc:
+  script_log:
     description:
-      - With I(record), the exit code of the rename script as the play read it; empty or C(?)
-        when the script left none. Anything but C(0) is a failure.
-    type: str
-    default: ""
+      - With I(mode=complete), the output of the rename script started in the background. The
+        job running it writes its exit code to C(<script_log>.rc) when it ends (renamed into
+        place). The module waits up to I(wait_seconds) for that file; while the script runs it
+        returns RV(script) with C(status=running) and changes nothing; once it has ended (or
+        stalled) it completes.
+      - Required by I(record), which judges the run by that exit code (anything but C(0), or
+        none, is a failure).
+    type: path
+  wait_seconds:
+    description: With I(script_log), how long to wait for the script's end before reporting it still runs.
+    type: int
+    default: 0
+  script_deadline:
+    description:
+      - With I(script_log), a time (seconds since the epoch) after which a script that left no
+        exit code is reported C(stalled) and the run completed as it stands. C(0) never.
+    type: int
+    default: 0
   allowed_pending:
     description:
       - With I(record), how many videos may still be named C(master.m3u8) after the run (those
@@ -399,6 +415,14 @@ db_rows_restored:
   returned: when mode is reverse
   type: int
   sample: 0
+script:
+  description:
+    - With I(script_log), the state of the script's run. C(status) is C(running) (nothing else
+      was done), C(done) or C(stalled); C(rc) its exit code once done; C(moved) the videos its
+      log reports renamed; C(last) the log's last line.
+  returned: mode=complete with script_log
+  type: dict
+  sample: {"status": "done", "rc": "0", "moved": 312, "last": "Migration finished!"}
 failures:
   description: With I(record), why the forward run failed, one message each; empty when it succeeded.
   returned: mode=complete with record
@@ -516,7 +540,7 @@ def release_info(p, mode):
 def record_run(module, result):
     """Judge the forward run, then add its manifest (always) and its entry (on success) to the state."""
     p = module.params
-    result["failures"] = _hls.run_failures(p["script_rc"], result, p["allowed_pending"])
+    result["failures"] = _hls.run_failures(result["script"]["rc"], result, p["allowed_pending"])
     state = _state.read_state(p["state_file"])
     manifests = list(state.get("hls_manifests") or [])
     updates = {}
@@ -557,7 +581,9 @@ def main():
             runtime=dict(type="str", default="baremetal", choices=["auto", "baremetal", "docker"]),
             state_file=dict(type="path"),
             record=dict(type="dict"),
-            script_rc=dict(type="str", default=""),
+            script_log=dict(type="path"),
+            wait_seconds=dict(type="int", default=0),
+            script_deadline=dict(type="int", default=0),
             allowed_pending=dict(type="int", default=0),
         ),
         required_if=[
@@ -565,6 +591,7 @@ def main():
             ("mode", "complete", ["manifest"]),
             ("mode", "reverse", ["manifest"]),
         ],
+        required_by={"record": "script_log"},
         supports_check_mode=True,
     )
     p = module.params
@@ -583,6 +610,13 @@ def main():
         module.exit_json(changed=False, manifest=manifest, check_mode=module.check_mode, **release)
     if p["record"] is not None and (mode != "complete" or not p["verify"] or not p["state_file"]):
         module.fail_json(msg="record needs mode=complete, verify=true and state_file", manifest=manifest)
+    script = None
+    if p["script_log"]:
+        if mode != "complete":
+            module.fail_json(msg="script_log needs mode=complete", manifest=manifest)
+        script = _hls.script_status(p["script_log"], p["wait_seconds"], p["script_deadline"])
+        if script["status"] == "running":
+            module.exit_json(changed=False, manifest=manifest, script=script, check_mode=module.check_mode)
     manifest_dir = os.path.dirname(manifest or "") or "."
     if mode == "plan" and not module.check_mode and not os.path.isdir(manifest_dir):
         # Manifests and logs sit with the database dumps; root-only, they hold storage paths.
@@ -639,6 +673,8 @@ def main():
 
     result.update(release)
     result["manifest"] = manifest
+    if script is not None:
+        result["script"] = script
     if p["record"] is not None:
         try:
             record_run(module, result)

@@ -504,7 +504,7 @@ def main():
             raise SystemExit("the role did not rename and verify every video:\n" + out[-3000:])
         role_runs.append(role_s)
         inner_runs.append(script_seconds_in_role())
-        progress_lines = out.count("HLS rename running") + out.count("HLS rename done")
+        progress_lines = out.count("HLS rename running")
         reverse_s, _wall_s, out = playbook(play, vars_file, "reverse")
         if pending_count() != N:
             raise SystemExit("the reversal did not restore every playlist row:\n" + out[-3000:])

@@ -128,7 +128,12 @@ def records(path):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("uuid", "../../etc"), ("playlist", "../master.m3u8"), ("sha", "a/b.json"), ("file", "../x-720-fragmented.mp4")],
+    [
+        ("uuid", "../../etc"),
+        ("playlist", "../master.m3u8"),
+        ("sha", "a/b.json"),
+        ("file", "../x-720-fragmented.mp4"),
+    ],
 )
 def test_database_rows_with_unsafe_names_are_refused(field, value):
     args = {
@@ -565,3 +570,18 @@ def test_video_dir_read_errors_reach_the_caller(tree):
         handle.write(b"#" * (_hls.MAX_PLAYLIST_BYTES + 1))
     with pytest.raises(_hls.HlsError, match="not a playlist"):
         list(_hls.with_video_dirs(iter(db.rows), hls_dir))
+
+
+def test_script_status_reads_the_log_and_the_exit_code(tmp_path):
+    log = tmp_path / "peertube-4.0.log"
+    assert _hls.script_status(str(log)) == {"status": "running", "rc": None, "moved": 0, "last": ""}
+    log.write_text(
+        "Successfully moved HLS files of a.\nCannot rename b master.m3u8 file to a new name\n"
+        "Successfully moved HLS files of c.\n" + "x" * 400 + "\n\n"
+    )
+    status = _hls.script_status(str(log), deadline=1)  # long past, no exit code
+    assert status["status"] == "stalled" and status["moved"] == 2
+    assert len(status["last"]) == _hls.MAX_REPORTED_LINE and status["last"].endswith("...")
+    (tmp_path / "peertube-4.0.log.rc").write_text("124\n")
+    assert _hls.script_status(str(log), deadline=1)["status"] == "done"
+    assert _hls.script_status(str(log))["rc"] == "124"

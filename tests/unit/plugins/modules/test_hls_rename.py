@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import pathlib
+import threading
+import time
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
@@ -256,6 +259,19 @@ RECORD = {
 }
 
 
+def script_log(tmp_path, rc, moved=1):
+    """The output of a background run of the script, with its exit-code marker once it ended."""
+    log = tmp_path / "backup" / "peertube-4.0.log"
+    log.write_text("Migrate old HLS paths to new format.\n" + "Successfully moved HLS files of v.\n" * moved)
+    marker = tmp_path / "backup" / "peertube-4.0.log.rc"
+    if rc is None:
+        if marker.exists():
+            marker.unlink()
+    else:
+        marker.write_text("%s\n" % rc)
+    return str(log)
+
+
 def test_complete_records_a_successful_run_in_the_state(env, tmp_path):
     db, hls_dir, manifest = env
     seed(db, hls_dir, 1)
@@ -267,11 +283,18 @@ def test_complete_records_a_successful_run_in_the_state(env, tmp_path):
     rec = dict(
         args, mode="complete", verify=True, fail_on_problems=False, state_file=str(state), record=RECORD
     )
-    failed, result = run(dict(rec, script_rc="0"), check=True)
+    log = script_log(tmp_path, 0)
+    failed, result = run(dict(rec, script_log=log), check=True)
     assert not failed and result["failures"] == [] and result["recorded"] is False and result["changed"]
     assert "migrations_done" not in _state(state)  # check mode wrote nothing
-    failed, result = run(dict(rec, script_rc="0"))
+    failed, result = run(dict(rec, script_log=log))
     assert not failed and result["failures"] == [] and result["recorded"] is True
+    assert result["script"] == {
+        "status": "done",
+        "rc": "0",
+        "moved": 1,
+        "last": "Successfully moved HLS files of v.",
+    }
     st = _state(state)
     assert st["hls_manifests"] == ["/old.jsonl", manifest] and st["version"] == "4.0.0"
     (entry,) = st["migrations_done"]
@@ -298,7 +321,7 @@ def test_complete_records_only_the_manifest_of_a_failed_run(env, tmp_path):
     rec = dict(
         args, mode="complete", verify=True, fail_on_problems=False, state_file=str(state), record=RECORD
     )
-    failed, result = run(dict(rec, script_rc="1"))
+    failed, result = run(dict(rec, script_log=script_log(tmp_path, 1)))
     # The module reports; the role's assert fails the play.
     assert not failed and result["recorded"] is False
     assert result["failures"] == [
@@ -307,15 +330,64 @@ def test_complete_records_only_the_manifest_of_a_failed_run(env, tmp_path):
         "1 problems after the rename, e.g. %s still named master.m3u8." % db.rows[1].uuid,
     ]
     assert _state(state) == {"hls_manifests": [manifest]}
-    # No exit code at all, one pending video accepted (its files were missing before the run)
-    failed, result = run(dict(rec, script_rc="?", allowed_pending=1))
+    # No exit code past the deadline (stalled), one pending video accepted (its files were
+    # missing before the run)
+    stalled = dict(rec, script_log=script_log(tmp_path, None), script_deadline=1, allowed_pending=1)
+    failed, result = run(stalled)
+    assert result["script"]["status"] == "stalled" and result["script"]["rc"] is None
     assert (
         result["failures"][0] == "The HLS rename script left no exit code." and len(result["failures"]) == 2
     )
     assert _state(state) == {"hls_manifests": [manifest]} and result["changed"] is False
 
 
-def test_record_needs_complete_with_verify_and_a_state_file(env):
+def test_record_needs_complete_with_verify_a_state_file_and_the_script_log(env, tmp_path):
     _db, hls_dir, manifest = env
-    failed, result = run({"mode": "complete", "manifest": manifest, "hls_dir": hls_dir, "record": RECORD})
+    args = {"mode": "complete", "manifest": manifest, "hls_dir": hls_dir, "record": RECORD}
+    failed, result = run(args)
+    assert failed and "script_log" in result["msg"]
+    failed, result = run(dict(args, script_log=script_log(tmp_path, 0)))
     assert failed and "record needs mode=complete, verify=true and state_file" in result["msg"]
+
+
+def test_complete_reports_a_running_script_and_changes_nothing(env, tmp_path):
+    db, hls_dir, manifest = env
+    seed(db, hls_dir, 1)
+    state = tmp_path / "peertube.fact"
+    args = {"manifest": manifest, "hls_dir": hls_dir}
+    run(dict(args, mode="plan"))
+    before = pathlib.Path(manifest).read_text()
+    run_script(db, hls_dir)
+    log = script_log(tmp_path, None, moved=3)
+    rec = dict(args, mode="complete", verify=True, state_file=str(state), record=RECORD, script_log=log)
+    failed, result = run(dict(rec, wait_seconds=0))
+    assert not failed and result["changed"] is False
+    assert result["script"] == {
+        "status": "running",
+        "rc": None,
+        "moved": 3,
+        "last": "Successfully moved HLS files of v.",
+    }
+    assert "renamed" not in result and pathlib.Path(manifest).read_text() == before and not state.exists()
+
+
+def test_complete_goes_on_as_soon_as_the_script_ends(env, tmp_path):
+    db, hls_dir, manifest = env
+    seed(db, hls_dir, 1)
+    args = {"manifest": manifest, "hls_dir": hls_dir}
+    run(dict(args, mode="plan"))
+    run_script(db, hls_dir)
+    log = script_log(tmp_path, None)
+    ends = threading.Timer(0.3, pathlib.Path(log + ".rc").write_text, args=("0\n",))
+    ends.start()
+    started = time.monotonic()
+    failed, result = run(dict(args, mode="complete", script_log=log, wait_seconds=60))
+    ends.join()
+    assert not failed and result["script"]["status"] == "done" and result["renamed"] == 1
+    assert time.monotonic() - started < 60  # it did not sit out the whole wait
+
+
+def test_script_log_belongs_to_complete(env, tmp_path):
+    _db, hls_dir, manifest = env
+    failed, result = run({"mode": "verify", "hls_dir": hls_dir, "script_log": script_log(tmp_path, 0)})
+    assert failed and result["msg"] == "script_log needs mode=complete"
