@@ -229,6 +229,25 @@ EXAMPLES = r"""
     login_host: 127.0.0.1
     login_password: "{{ peertube_db_password }}"
 
+- name: Wait for the script run in the background (15 s a round), then complete, verify and record
+  fedops.peertube.hls_rename:
+    mode: complete
+    script_log: /var/www/peertube/backup/hls-migration/peertube-4.0-20261205T101549Z.log
+    wait_seconds: 15
+    verify: true
+    fail_on_problems: false
+    state_file: /etc/ansible/facts.d/peertube.fact
+    record:
+      version: 4.0.0
+    manifest: /var/www/peertube/backup/hls-migration/hls-rename-4.0.jsonl
+    hls_dir: /var/www/peertube/storage/streaming-playlists/hls
+    login_host: 127.0.0.1
+    login_password: "{{ peertube_db_password }}"
+  register: hls_run
+  until: hls_run.script.status != 'running'
+  retries: 5760
+  delay: 0
+
 - name: Verify every referenced file
   fedops.peertube.hls_rename:
     mode: verify
