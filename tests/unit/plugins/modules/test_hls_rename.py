@@ -49,6 +49,17 @@ def run(args, check=False):
     return info.type is FailJson, info.value.args[0]
 
 
+def planned(env, videos=1):
+    """Seed ``videos`` legacy videos and plan them; returns the database, the HLS directory and
+    the module arguments naming the manifest."""
+    db, hls_dir, manifest = env
+    for video_id in range(1, videos + 1):
+        seed(db, hls_dir, video_id)
+    args = {"manifest": manifest, "hls_dir": hls_dir}
+    run(dict(args, mode="plan"))
+    return db, hls_dir, args
+
+
 def test_manifest_required_for_plan():
     failed, result = run({"mode": "plan"})
     assert failed and "manifest" in result["msg"]
@@ -231,10 +242,8 @@ def test_plan_in_docker_mode_reads_the_state_not_the_host_release(env, tmp_path)
 
 
 def test_reverse_verifies_in_the_same_call(env, tmp_path):
-    db, hls_dir, manifest = env
-    seed(db, hls_dir, 1)
-    args = {"manifest": manifest, "hls_dir": hls_dir}
-    run(dict(args, mode="plan"))
+    db, hls_dir, args = planned(env)
+    manifest = args["manifest"]
     run_script(db, hls_dir)
     run(dict(args, mode="complete"))
     rev = {"mode": "reverse", "manifest": manifest, "verify": True, "expect_renamed": False}
@@ -273,12 +282,10 @@ def script_log(tmp_path, rc, moved=1):
 
 
 def test_complete_records_a_successful_run_in_the_state(env, tmp_path):
-    db, hls_dir, manifest = env
-    seed(db, hls_dir, 1)
     state = tmp_path / "peertube.fact"
     state.write_text('{"version": "4.0.0", "hls_manifests": ["/old.jsonl"]}')
-    args = {"manifest": manifest, "hls_dir": hls_dir}
-    run(dict(args, mode="plan"))
+    db, hls_dir, args = planned(env)
+    manifest = args["manifest"]
     run_script(db, hls_dir)
     rec = dict(
         args, mode="complete", verify=True, fail_on_problems=False, state_file=str(state), record=RECORD
@@ -311,12 +318,9 @@ def test_complete_records_a_successful_run_in_the_state(env, tmp_path):
 
 
 def test_complete_records_only_the_manifest_of_a_failed_run(env, tmp_path):
-    db, hls_dir, manifest = env
-    seed(db, hls_dir, 1)
-    seed(db, hls_dir, 2)
     state = tmp_path / "peertube.fact"
-    args = {"manifest": manifest, "hls_dir": hls_dir}
-    run(dict(args, mode="plan"))
+    db, hls_dir, args = planned(env, videos=2)
+    manifest = args["manifest"]
     run_script(db, hls_dir, only={1})
     rec = dict(
         args, mode="complete", verify=True, fail_on_problems=False, state_file=str(state), record=RECORD
@@ -351,11 +355,9 @@ def test_record_needs_complete_with_verify_a_state_file_and_the_script_log(env, 
 
 
 def test_complete_reports_a_running_script_and_changes_nothing(env, tmp_path):
-    db, hls_dir, manifest = env
-    seed(db, hls_dir, 1)
     state = tmp_path / "peertube.fact"
-    args = {"manifest": manifest, "hls_dir": hls_dir}
-    run(dict(args, mode="plan"))
+    db, hls_dir, args = planned(env)
+    manifest = args["manifest"]
     before = pathlib.Path(manifest).read_text()
     run_script(db, hls_dir)
     log = script_log(tmp_path, None, moved=3)
@@ -372,10 +374,7 @@ def test_complete_reports_a_running_script_and_changes_nothing(env, tmp_path):
 
 
 def test_complete_goes_on_as_soon_as_the_script_ends(env, tmp_path):
-    db, hls_dir, manifest = env
-    seed(db, hls_dir, 1)
-    args = {"manifest": manifest, "hls_dir": hls_dir}
-    run(dict(args, mode="plan"))
+    db, hls_dir, args = planned(env)
     run_script(db, hls_dir)
     log = script_log(tmp_path, None)
     ends = threading.Timer(0.3, pathlib.Path(log + ".rc").write_text, args=("0\n",))
